@@ -1,0 +1,26 @@
+# Servers the test suite needs, installed from Debian packages and started on loopback.
+# Sourced by .ci/run; developers can `source .ci/services.sh && start_postgres` too.
+
+_apt_updated=""
+_apt_install() {
+  if [ -z "$_apt_updated" ]; then apt-get update -qq >/dev/null; _apt_updated=1; fi
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+start_postgres() {
+  local port=${AISPM_PG_PORT:-55432}
+  local bindir
+  bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
+  if [ -z "$bindir" ]; then
+    echo "installing postgresql"; _apt_install postgresql
+    bindir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+  fi
+  local data=/tmp/aispm-pg-$port
+  if ! "$bindir/pg_isready" -q -h 127.0.0.1 -p "$port"; then
+    rm -rf "$data"; mkdir -p "$data"; chown postgres "$data"
+    su postgres -s /bin/sh -c "$bindir/initdb -A trust -U postgres -D $data" >/dev/null
+    su postgres -s /bin/sh -c "$bindir/pg_ctl -s -D $data -o '-p $port -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off' -l $data/log start -w"
+  fi
+  export AISPM_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$port/postgres"
+  echo "postgres ready at $AISPM_TEST_POSTGRES_URL"
+}

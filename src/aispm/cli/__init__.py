@@ -1,0 +1,1 @@
+"""The ``aispm`` command line (Typer), a module per command group."""

@@ -1,0 +1,9 @@
+"""The list of command modules; each has ``register(app)``."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    """Attach every command group to the root app."""

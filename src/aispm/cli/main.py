@@ -1,0 +1,42 @@
+"""Entry point of the ``aispm`` command."""
+
+from __future__ import annotations
+
+import typer
+
+from aispm import __version__
+
+app = typer.Typer(
+    name="aispm",
+    help="AI Security Posture Management: discover, assess and guard everything AI.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"aispm {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
+) -> None:
+    """AI Security Posture Management."""
+
+
+def _register() -> None:
+    """Each command module adds its commands to ``app``."""
+    from aispm.cli import commands
+
+    commands.register(app)
+
+
+def main() -> None:
+    _register()
+    app()

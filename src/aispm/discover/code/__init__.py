@@ -1,0 +1,1 @@
+"""Discovery of AI in source repositories: code, notebooks, configs, model files, secrets."""

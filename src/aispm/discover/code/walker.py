@@ -1,0 +1,115 @@
+"""Walk a repository safely: no symlink loops, no escaping the root, vendored folders skipped."""
+
+from __future__ import annotations
+
+import configparser
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        "node_modules",
+        ".venv",
+        "venv",
+        "__pycache__",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        ".tox",
+        ".nox",
+        "site-packages",
+        "dist-packages",
+        ".ipynb_checkpoints",
+        ".terraform",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WalkIssue:
+    rel: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class WalkedFile:
+    path: Path
+    rel: str
+    size: int
+
+
+def walk(root: Path) -> Iterator[WalkedFile | WalkIssue]:
+    """Yield every regular file below ``root`` (symlinks followed only inside the root, once)."""
+    root = root.resolve()
+    seen_dirs: set[tuple[int, int]] = set()
+    stack = [root]
+    while stack:
+        directory = stack.pop()
+        try:
+            st = directory.stat()
+        except OSError as exc:
+            yield WalkIssue(_rel(root, directory), f"cannot read directory: {exc.strerror or exc}")
+            continue
+        ident = (st.st_dev, st.st_ino)
+        if ident in seen_dirs:
+            yield WalkIssue(_rel(root, directory), "symlink loop: directory already visited")
+            continue
+        seen_dirs.add(ident)
+        try:
+            entries = sorted(os.scandir(directory), key=lambda e: e.name)
+        except OSError as exc:
+            yield WalkIssue(_rel(root, directory), f"cannot list directory: {exc.strerror or exc}")
+            continue
+        subdirs: list[Path] = []
+        for entry in entries:
+            path = Path(entry.path)
+            rel = _rel(root, path)
+            try:
+                if entry.is_symlink():
+                    target = path.resolve(strict=True)
+                    if not target.is_relative_to(root):
+                        yield WalkIssue(rel, "symlink points outside the scanned tree; not followed")
+                        continue
+                if entry.is_dir():
+                    if entry.name not in SKIPPED_DIRS:
+                        subdirs.append(path)
+                elif entry.is_file():
+                    yield WalkedFile(path, rel, entry.stat().st_size)
+            except (OSError, RuntimeError) as exc:
+                message = getattr(exc, "strerror", None) or str(exc)
+                yield WalkIssue(rel, f"cannot follow: {message}")
+        stack.extend(reversed(subdirs))
+
+
+def _rel(root: Path, path: Path) -> str:
+    try:
+        rel = path.relative_to(root).as_posix()
+    except ValueError:
+        rel = path.as_posix()
+    return rel or "."
+
+
+_CREDENTIALS_IN_URL = re.compile(r"//[^/@]+@")
+
+
+def repository_key(root: Path) -> str:
+    """A stable name for the repository: its ``origin`` remote (read from .git/config, without
+    running git, credentials stripped) or else the directory name."""
+    config = root / ".git" / "config"
+    if config.is_file():
+        parser = configparser.ConfigParser(strict=False, interpolation=None)
+        try:
+            parser.read(config, encoding="utf-8")
+            url = parser.get('remote "origin"', "url", fallback="")
+        except (configparser.Error, OSError, UnicodeDecodeError):
+            url = ""
+        if url:
+            url = _CREDENTIALS_IN_URL.sub("//", url.strip())
+            return url.removesuffix(".git")
+    return root.resolve().name or "root"
