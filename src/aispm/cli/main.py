@@ -30,13 +30,19 @@ def _root(
     """AI Security Posture Management."""
 
 
-def _register() -> None:
-    """Each command module adds its commands to ``app``."""
-    from aispm.cli import commands
+_built = False
 
-    commands.register(app)
+
+def build_app() -> typer.Typer:
+    """Attach every command module to ``app`` (once) and return it."""
+    global _built
+    if not _built:
+        from aispm.cli import commands
+
+        commands.register(app)
+        _built = True
+    return app
 
 
 def main() -> None:
-    _register()
-    app()
+    build_app()()

@@ -28,6 +28,17 @@ DbOption = Annotated[
 FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="Report format.", case_sensitive=False)
 ]
+ReportFormatOption = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Report format. Default: a summary on the terminal; with -o, the format the file "
+        "name's extension implies (.json, .sarif, .html), else table.",
+        case_sensitive=False,
+        show_default=False,
+    ),
+]
 OutputOption = Annotated[
     Path | None,
     typer.Option(

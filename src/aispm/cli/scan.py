@@ -1,0 +1,154 @@
+"""``aispm scan``: discover, assess, store and report."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+
+from aispm.cli.errors import fail
+from aispm.cli.options import DbOption, FailOnOption, OutputOption, ReportFormatOption
+from aispm.cli.output import emit, make_console
+from aispm.core.model import ScanResult, Severity
+
+EXIT_FINDINGS = 1
+"""Findings at or above ``--fail-on`` exist."""
+EXIT_ERROR = 2
+"""The scan could not run (bad target, policy, database)."""
+EXIT_WARNINGS = 3
+"""The scan finished, but some inputs could not be read; the report lists them."""
+
+
+def register(app: typer.Typer) -> None:
+    app.command("scan")(scan)
+
+
+def scan(
+    targets: Annotated[
+        list[Path], typer.Argument(help="Directories or git checkouts to scan.", show_default=False)
+    ],
+    db: DbOption = None,
+    fmt: ReportFormatOption = None,
+    output: OutputOption = None,
+    fail_on: FailOnOption = None,
+    policy: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy", help="Policy file (default: .aispm.yaml in the scanned folder).", dir_okay=False
+        ),
+    ] = None,
+    advisories: Annotated[
+        Path | None,
+        typer.Option("--advisories", help="OSV advisories (a directory of JSON files or all.zip files)."),
+    ] = None,
+    html_report: Annotated[
+        Path | None,
+        typer.Option("--html-report", help="Also write the single-file HTML report here.", dir_okay=False),
+    ] = None,
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Do not keep this scan in the database.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+) -> None:
+    """Inventory AI in TARGETS, check it against the rules, keep the scan and report it.
+
+    Exit status: 0 done; 1 findings at or above --fail-on; 2 the scan could not run;
+    3 the scan finished but some files could not be read (listed as warnings).
+    """
+    from aispm.pipeline import ScanNotices, ScanOptions, run_scan
+
+    console = make_console(stderr=True, quiet=quiet)
+    threshold = _parse_threshold(fail_on)
+    notices = ScanNotices()
+    options = ScanOptions(targets=targets, policy_path=policy, advisories_path=advisories)
+    try:
+        with _progress_bar(console) as (bar, task):
+
+            def tick(done: int, total: int | None, item: str) -> None:
+                bar.update(task, completed=done, total=total, item=_short(item))
+
+            result = run_scan(options, progress=tick, notices=notices)
+    except Exception as exc:
+        fail(exc)
+    result = _store(result, db, no_store, console)
+    for message in notices.messages:
+        console.print(f"[yellow]note:[/] {message}")
+    emit(result, fmt, output, console)
+    if html_report is not None:
+        from aispm.report import render
+
+        _write(html_report, render(result, "html"))
+        console.print(f"HTML report: [bold]{html_report.resolve()}[/]")
+    raise typer.Exit(_exit_status(result, threshold))
+
+
+def _parse_threshold(fail_on: str | None) -> Severity | None:
+    if fail_on is None:
+        return None
+    try:
+        return Severity.parse(fail_on)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--fail-on") from None
+
+
+def _store(result: ScanResult, db: str | None, no_store: bool, console: Console) -> ScanResult:
+    if no_store:
+        return result
+    from aispm.store import Store
+
+    try:
+        store = Store.open(db)
+        scan_id = store.save_scan(result)
+        suppressed = store.suppressed()
+    except Exception as exc:
+        fail(exc)
+    console.print(f"Scan [bold]{scan_id}[/] stored in {store.display_url}")
+    return dataclasses.replace(result, scan_id=scan_id, suppressed=suppressed)
+
+
+def _exit_status(result: ScanResult, threshold: Severity | None) -> int:
+    from aispm.report.gate import severity_at_least
+
+    if threshold is not None and severity_at_least(result, threshold):
+        return EXIT_FINDINGS
+    if result.warnings:
+        return EXIT_WARNINGS
+    return 0
+
+
+def _write(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(OSError(f"cannot write {path}: {exc.strerror or exc}"))
+
+
+def _short(item: str, width: int = 50) -> str:
+    return item if len(item) <= width else "…" + item[-(width - 1) :]
+
+
+class _progress_bar:
+    """A transient progress bar on stderr (hidden when quiet or not a terminal)."""
+
+    def __init__(self, console: Console) -> None:
+        self._progress = Progress(
+            TextColumn("[bold]scanning"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TextColumn("{task.fields[item]}", style="dim"),
+            console=console,
+            transient=True,
+            disable=console.quiet,
+        )
+
+    def __enter__(self) -> tuple[Progress, TaskID]:
+        self._progress.__enter__()
+        return self._progress, self._progress.add_task("scan", total=None, item="")
+
+    def __exit__(self, *exc: object) -> None:
+        self._progress.__exit__(None, None, None)

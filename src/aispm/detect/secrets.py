@@ -1,0 +1,246 @@
+"""The secrets detector: provider-specific key formats and high-entropy credential assignments.
+
+Shared by repository discovery and the runtime guard.  Work per text is bounded by a cheap
+prefilter: a pattern's regex runs only when one of its literal keywords (``sk-proj-``, ``AIza``
+…) or context words occurs in the text, and the assignment detector only looks at names around
+credential words (``key``, ``token``, ``secret`` …).  Values are never returned in clear: each
+:class:`~aispm.detect.base.Detection` carries offsets, the redacted form and a sha256
+fingerprint.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from aispm.core.redact import fingerprint_secret, redact
+from aispm.detect.assignments import find_assignments, name_words, provider_for_name, variable_before
+from aispm.detect.base import Detection
+from aispm.detect.entropy import is_uuid, shannon_entropy
+from aispm.detect.secret_rules import SecretPattern, SecretRules, secret_rules
+from aispm.detect.secret_values import is_credential_literal, is_placeholder, is_random, strip_prefix
+
+_CREDENTIAL_WORD = re.compile(r"key|token|secret|passw|credential|auth")
+_PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passphrase"})
+_ASSIGNMENT_ORDER = 1_000_000
+"""Assignment detections lose ties against every provider pattern."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    start: int
+    end: int
+    type: str
+    provider: str
+    score: float
+    order: int
+    variable: str | None
+    detection: str
+    rule: str
+
+
+def secret_type_label(secret_type: str) -> str:
+    """Human label of a secret type (``openai_project_key`` -> ``OpenAI project API key``)."""
+    return secret_rules().label_of(secret_type)
+
+
+class SecretsDetector:
+    """Finds credentials in text.  ``detect(text)`` returns one detection per secret value."""
+
+    name = "secrets"
+
+    def __init__(self, rules: SecretRules | None = None) -> None:
+        self.rules = rules or secret_rules()
+
+    def detect(self, text: str, *, assignments: bool = True) -> list[Detection]:
+        """All secrets in ``text`` in order of offset.
+
+        ``assignments=False`` runs the provider patterns only (for lock files, whose integrity
+        hashes would otherwise look like high-entropy assignments).
+        """
+        if not text:
+            return []
+        lowered = text.lower()
+        candidates = self._pattern_candidates(text, lowered)
+        if assignments:
+            candidates.extend(self._assignment_candidates(text))
+        return [self._detection(text, c) for c in _resolve(candidates)]
+
+    # --- provider patterns -------------------------------------------------------------------
+
+    def _pattern_candidates(self, text: str, lowered: str) -> list[_Candidate]:
+        found: list[_Candidate] = []
+        present: dict[str, bool] = {}
+
+        def occurs(word: str, haystack: str) -> bool:
+            seen = present.get(word)
+            if seen is None:
+                seen = present[word] = word in haystack
+            return seen
+
+        for pattern in self.rules.patterns:
+            if pattern.context:
+                if not any(occurs(word, lowered) for word in pattern.context):
+                    continue
+            elif not any(occurs(word, text) for word in pattern.keywords):
+                continue
+            if pattern.file_context and not any(occurs(word, lowered) for word in pattern.file_context):
+                continue
+            for match in self._matches(pattern, text, lowered):
+                candidate = self._pattern_candidate(text, pattern, match)
+                if candidate is not None:
+                    found.append(candidate)
+        return found
+
+    @staticmethod
+    def _matches(pattern: SecretPattern, text: str, lowered: str) -> Iterator[re.Match[str]]:
+        """Matches of ``pattern``; a prefix-less format is only searched on the lines that
+        name its provider (the context rule needs that anyway, and it is much faster)."""
+        if not pattern.context or len(lowered) != len(text):
+            yield from pattern.regex.finditer(text)
+            return
+        lines: set[int] = set()
+        for word in pattern.context:
+            at = lowered.find(word)
+            while at >= 0:
+                lines.add(text.rfind("\n", 0, at) + 1)
+                at = lowered.find(word, at + len(word))
+        for line_start in sorted(lines):
+            line_end = text.find("\n", line_start)
+            yield from pattern.regex.finditer(text, line_start, line_end if line_end >= 0 else len(text))
+
+    def _pattern_candidate(
+        self, text: str, pattern: SecretPattern, match: re.Match[str]
+    ) -> _Candidate | None:
+        start, end = match.span("secret") if pattern.secret_group else match.span()
+        value = text[start:end]
+        if not self._pattern_value_ok(pattern, value, match):
+            return None
+        variable = variable_before(text, match.start())
+        score = pattern.score
+        if pattern.context:
+            context_score = self._context_score(pattern, text, start, variable)
+            if context_score is None:
+                return None
+            score = context_score
+        return _Candidate(
+            start, end, pattern.type, pattern.provider, score, pattern.order, variable, "pattern", pattern.id
+        )
+
+    def _pattern_value_ok(self, pattern: SecretPattern, value: str, match: re.Match[str]) -> bool:
+        body = strip_prefix(value, pattern.prefixes)
+        if is_placeholder(value, body, self.rules.placeholders):
+            return False
+        if pattern.min_entropy is not None and shannon_entropy(value) < pattern.min_entropy:
+            return False
+        if pattern.user_group:
+            user = match.group("user")
+            if value == user or value.lower() in self.rules.placeholders.weak_url_passwords:
+                return False
+        if pattern.context and not (is_uuid(value) and is_uuid(match.group())):
+            # formats without a prefix must still look random (no words, enough entropy)
+            return is_random(body, self.rules.assignment)
+        return True
+
+    @staticmethod
+    def _context_score(pattern: SecretPattern, text: str, start: int, variable: str | None) -> float | None:
+        """Score of a prefix-less format: full when its variable names the provider, a little
+        less when only its line does (and also says key/token/secret), else no match."""
+        if variable and any(word in variable.lower() for word in pattern.context):
+            return pattern.score
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", start)
+        line = text[line_start : line_end if line_end >= 0 else len(text)].lower()
+        if any(word in line for word in pattern.context) and _CREDENTIAL_WORD.search(line):
+            return round(pattern.score - 0.1, 2)
+        return None
+
+    # --- assignments ---------------------------------------------------------------------------
+
+    def _assignment_candidates(self, text: str) -> list[_Candidate]:
+        rules = self.rules.assignment
+        found: list[_Candidate] = []
+        for assignment in find_assignments(text, rules):
+            value = text[assignment.start : assignment.end]
+            if not is_credential_literal(value, rules, self.rules.placeholders, quoted=assignment.quoted):
+                continue
+            words = name_words(assignment.name)
+            named = provider_for_name(words, rules)
+            if named is not None:
+                secret_type, provider, score = named.type, named.provider, rules.provider_score
+            elif _PASSWORD_WORDS.intersection(words) or "password" in "".join(words):
+                secret_type, provider, score = "password", "generic", rules.score
+            else:
+                secret_type, provider, score = "generic_api_key", "generic", rules.score
+            found.append(
+                _Candidate(
+                    assignment.start,
+                    assignment.end,
+                    secret_type,
+                    provider,
+                    score,
+                    _ASSIGNMENT_ORDER,
+                    assignment.name,
+                    "assignment",
+                    "assignment",
+                )
+            )
+        return found
+
+    # --- output --------------------------------------------------------------------------------
+
+    def _detection(self, text: str, candidate: _Candidate) -> Detection:
+        value = text[candidate.start : candidate.end]
+        return Detection(
+            detector=self.name,
+            type=candidate.type,
+            start=candidate.start,
+            end=candidate.end,
+            score=candidate.score,
+            redacted=redact(value),
+            attributes={
+                "provider": candidate.provider,
+                "variable": candidate.variable,
+                "detection": candidate.detection,
+                "rule": candidate.rule,
+                "value_sha256": fingerprint_secret(value),
+            },
+        )
+
+
+def _resolve(candidates: list[_Candidate]) -> list[_Candidate]:
+    """One candidate per group of overlapping spans: the highest score, then the most specific
+    (earliest listed) pattern; a variable name found by any of them is kept."""
+    candidates.sort(key=lambda c: (c.start, -c.end))
+    result: list[_Candidate] = []
+    group: list[_Candidate] = []
+    group_end = -1
+    for candidate in candidates:
+        if group and candidate.start >= group_end:
+            result.append(_best(group))
+            group = []
+        group.append(candidate)
+        group_end = max(group_end, candidate.end) if len(group) > 1 else candidate.end
+    if group:
+        result.append(_best(group))
+    return result
+
+
+def _best(group: list[_Candidate]) -> _Candidate:
+    best = min(group, key=lambda c: (-c.score, c.order, c.start))
+    if best.variable is None:
+        variable = next((c.variable for c in group if c.variable), None)
+        if variable is not None:
+            best = _Candidate(
+                best.start,
+                best.end,
+                best.type,
+                best.provider,
+                best.score,
+                best.order,
+                variable,
+                best.detection,
+                best.rule,
+            )
+    return best

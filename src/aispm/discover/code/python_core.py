@@ -1,0 +1,129 @@
+"""The analysis core shared by the Python and notebook analyzers: source text in, assets out.
+
+The source is parsed with :mod:`ast` (never imported or run), imports are resolved, then one
+ordered walk (:mod:`python_walk`) feeds every call, dict and list to the parts that look for
+catalog entries, models and endpoints, agents and tools, system prompts, notable calls and LLM
+output reaching dangerous sinks.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+
+from aispm.core.model import Inventory
+from aispm.discover.code.base import SourceFile
+from aispm.discover.code.catalog import load_catalog
+from aispm.discover.code.python_agents import AgentTracker
+from aispm.discover.code.python_calls import CallRecorder
+from aispm.discover.code.python_context import Context, assignment_targets
+from aispm.discover.code.python_data import python_data
+from aispm.discover.code.python_models import ModelTracker
+from aispm.discover.code.python_prompts import PromptTracker
+from aispm.discover.code.python_resolve import Resolver, Scope
+from aispm.discover.code.python_taint import TaintTracker
+from aispm.discover.code.python_walk import FunctionNode, Walker
+
+
+def parse_python(source: str, filename: str, *, top_level_await: bool = False) -> ast.Module:
+    """Parse source to an AST (``compile`` with ``PyCF_ONLY_AST`` only parses, runs nothing).
+
+    Raises SyntaxError, ValueError (NUL bytes), RecursionError or MemoryError on bad input.
+    """
+    flags = ast.PyCF_ONLY_AST | (ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if top_level_await else 0)
+    tree = compile(source, filename, "exec", flags=flags, dont_inherit=True)
+    assert isinstance(tree, ast.Module)
+    return tree
+
+
+class PythonAnalysis:
+    """Analysis of one parsed module; :meth:`run` fills ``ctx.found``."""
+
+    def __init__(
+        self, file: SourceFile, tree: ast.Module, line_of: Callable[[int], int] = lambda n: n
+    ) -> None:
+        data = python_data()
+        self.tree = tree
+        self.ctx = Context(file, Resolver(tree, load_catalog(), data), data, line_of)
+        self.ctx.assigned = assignment_targets(tree)
+        self.models = ModelTracker(self.ctx)
+        self.agents = AgentTracker(self.ctx, tree, self.models)
+        self.prompts = PromptTracker(self.ctx)
+        self.calls = CallRecorder(self.ctx)
+        self.taint = TaintTracker(self.ctx)
+
+    def run(self) -> None:
+        self._imports()
+        module_scope = Walker(self.ctx.resolver, self).module(self.tree)
+        self.agents.finish(module_scope)
+
+    def emit(self, out: Inventory, language: str = "python") -> None:
+        self.ctx.found.emit(self.ctx.file, out, language)
+
+    def _imports(self) -> None:
+        resolver = self.ctx.resolver
+        for record in resolver.import_records:
+            entries = {resolver.entry_for(record.qname), resolver.entry_for(record.module)}
+            for entry in sorted((e for e in entries if e is not None), key=lambda e: e.id):
+                self.ctx.found.uses.append((entry, self.ctx.line_of(record.line), record.module))
+
+    # --- walk handler -------------------------------------------------------------------------
+
+    def on_expr(self, node: ast.expr, scope: Scope) -> None:
+        if isinstance(node, ast.Call):
+            self._call(node, scope)
+        elif isinstance(node, ast.Dict):
+            self.prompts.on_dict(node, scope)
+        elif isinstance(node, ast.List | ast.Tuple):
+            self.prompts.on_sequence(node, scope)
+
+    def _call(self, call: ast.Call, scope: Scope) -> None:
+        name, ref = self.ctx.resolver.call_name(call, scope)
+        self.taint.on_call(call, name, scope)
+        entry = None
+        if ref is not None and name is not None:
+            entry = self.ctx.resolver.call_entry(call, name, scope) or ref.entry
+            self.calls.on_call(call, name, ref, scope)
+            if entry is not None:
+                self.ctx.found.uses.append((entry, self.ctx.line(call), name))
+                self.models.on_call(call, name, entry, scope)
+            self.agents.on_call(call, name, ref, scope)
+        self.prompts.on_call(call, name, entry is not None, scope)
+
+    def on_assign(self, target: ast.expr, value: ast.expr | None, scope: Scope) -> None:
+        self.taint.on_assign(target, value, scope)
+
+    def on_def(self, node: FunctionNode, scope: Scope) -> None:
+        self.agents.on_def(node, scope)
+
+    def on_class(self, node: ast.ClassDef, scope: Scope) -> None:
+        self.agents.on_class(node, scope)
+
+
+def analyze_source(
+    file: SourceFile,
+    source: str,
+    out: Inventory,
+    *,
+    source_name: str = "python",
+    language: str = "python",
+    line_of: Callable[[int], int] = lambda n: n,
+    top_level_await: bool = False,
+) -> None:
+    """Parse and analyse ``source`` of ``file``; problems become warnings named ``source_name``."""
+    try:
+        tree = parse_python(source, file.rel, top_level_await=top_level_await)
+    except SyntaxError as exc:
+        line = line_of(exc.lineno) if exc.lineno else None
+        out.warn(source_name, f"cannot parse Python: {exc.msg} (line {line})", file.location(line))
+        return
+    except (ValueError, RecursionError, MemoryError) as exc:
+        out.warn(source_name, f"cannot parse Python: {type(exc).__name__}: {exc}", file.location())
+        return
+    analysis = PythonAnalysis(file, tree, line_of)
+    try:
+        analysis.run()
+    except RecursionError:
+        out.warn(source_name, "code nested too deeply to analyse; skipped", file.location())
+        return
+    analysis.emit(out, language)

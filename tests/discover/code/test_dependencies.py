@@ -1,0 +1,531 @@
+"""Manifest and lock-file parsers, and the dependency analyzer on real files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from aispm.advisories import AdvisoryDB
+from aispm.core.ids import urn
+from aispm.core.model import AssetKind, Inventory, RelationKind
+from aispm.discover.code.base import SourceFile, UnreadableFile
+from aispm.discover.code.dependencies import DependencyAnalyzer, purl
+from aispm.discover.code.manifests import Dependency, ManifestError
+from aispm.discover.code.manifests.npm import (
+    parse_package_json,
+    parse_package_lock,
+    parse_pnpm_lock,
+    parse_yarn_lock,
+)
+from aispm.discover.code.manifests.python import (
+    parse_pipfile_lock,
+    parse_pyproject,
+    parse_requirements,
+    parse_toml_lock,
+)
+
+FIXTURES = Path(__file__).parents[2] / "fixtures" / "advisories"
+
+
+def pins(deps: list[Dependency]) -> dict[str, str | None]:
+    return {d.name: d.version for d in deps}
+
+
+# -- requirements files -------------------------------------------------------------------
+
+REQUIREMENTS = """\
+# ML stack
+torch==2.0.1            # pinned
+transformers[torch]==4.30.0 ; python_version >= "3.9"
+langchain>=0.1,<0.3
+numpy
+requests==2.31.0 \\
+    --hash=sha256:58cd2187c01e70e6e26505bca751777aa9f2ee0b7f4300988b709f44e013003f
+-r base.txt
+-c constraints.txt
+-e git+https://github.com/acme/tool.git#egg=acme-tool
+--index-url https://user:secret@pypi.example.org/simple
+git+https://token:x@github.com/acme/private.git#egg=private-pkg
+https://example.org/wheels/anon-1.0-py3-none-any.whl
+my-pkg @ https://user:pw@example.org/my_pkg-1.0.tar.gz
+accelerate===0.20.0
+vllm==0.5.*
+this is not valid ===
+"""
+
+
+def test_requirements_pins_ranges_extras_markers_and_options() -> None:
+    parsed = parse_requirements(REQUIREMENTS)
+    deps = {d.name: d for d in parsed.dependencies}
+    assert deps["torch"] == Dependency("PyPI", "torch", "2.0.1", "==2.0.1", 2)
+    assert deps["transformers"].version == "4.30.0"
+    assert deps["langchain"].version is None and deps["langchain"].specifier == "<0.3,>=0.1"
+    assert deps["numpy"].version is None and deps["numpy"].specifier == ""
+    assert deps["requests"].version == "2.31.0" and deps["requests"].line == 6
+    assert deps["accelerate"].version == "0.20.0"
+    assert deps["vllm"].version is None  # a wildcard is not a pin
+    assert deps["private-pkg"].specifier == "git+https://github.com/acme/private.git#egg=private-pkg"
+    assert deps["my-pkg"].specifier == "@ https://example.org/my_pkg-1.0.tar.gz"  # credentials dropped
+    assert "acme-tool" not in deps and "anon" not in str(deps)  # editable and unnamed URLs ignored
+    assert [(i.path, i.constraint) for i in parsed.includes] == [
+        ("base.txt", False),
+        ("constraints.txt", True),
+    ]
+    assert [line for line, _ in parsed.skipped] == [17]
+
+
+def test_requirements_edge_forms() -> None:
+    parsed = parse_requirements("-rother.txt\n--requirement=more.txt\nfoo==1.0 \\\n")
+    assert [i.path for i in parsed.includes] == ["other.txt", "more.txt"]
+    assert pins(parsed.dependencies) == {"foo": "1.0"}
+    assert parse_requirements("").dependencies == []
+
+
+# -- pyproject.toml -----------------------------------------------------------------------
+
+PYPROJECT = """\
+[project]
+name = "estate"
+dependencies = [
+  "torch==2.0.1",
+  "openai>=1.0",
+]
+
+[project.optional-dependencies]
+rag = ["llama-index-core==0.10.0", "chromadb"]
+
+[dependency-groups]
+dev = ["pytest==8.0.0", {include-group = "lint"}]
+lint = ["ruff"]
+
+[tool.poetry.dependencies]
+python = "^3.11"
+transformers = "4.30.0"
+langchain = "^0.1.0"
+gradio = { version = "==4.0.0", extras = ["oauth"] }
+private = { git = "https://tok@github.com/acme/private.git" }
+
+[tool.poetry.group.test.dependencies]
+pytest-cov = "*"
+"""
+
+
+def test_pyproject_pep621_pep735_and_poetry() -> None:
+    deps = {d.name: d for d in parse_pyproject(PYPROJECT)}
+    assert deps["torch"].version == "2.0.1" and deps["torch"].line == 4
+    assert deps["openai"].version is None and deps["openai"].specifier == ">=1.0"
+    assert deps["llama-index-core"].version == "0.10.0"
+    assert deps["pytest"].version == "8.0.0" and "ruff" in deps
+    assert deps["transformers"].version == "4.30.0"  # a bare Poetry version is an exact pin
+    assert deps["transformers"].line == 17
+    assert deps["langchain"].version is None and deps["langchain"].specifier == "^0.1.0"
+    assert deps["gradio"].version == "4.0.0"
+    assert deps["private"].specifier == "git https://github.com/acme/private.git"
+    assert deps["pytest-cov"].version is None
+    assert "python" not in deps
+
+
+def test_pyproject_bad_toml_raises_manifest_error() -> None:
+    with pytest.raises(ManifestError, match="not valid TOML"):
+        parse_pyproject('[project]\ndependencies = ["torch"\n')
+
+
+# -- Python lock files --------------------------------------------------------------------
+
+POETRY_LOCK = """\
+# This file is automatically @generated by Poetry 1.8.2 and should not be changed by hand.
+
+[[package]]
+name = "torch"
+version = "2.0.1"
+description = "Tensors and Dynamic neural networks"
+optional = false
+python-versions = ">=3.8.0"
+files = []
+
+[package.dependencies]
+filelock = "*"
+
+[[package]]
+name = "transformers"
+version = "4.30.0"
+description = ""
+optional = false
+python-versions = ">=3.7.0"
+files = []
+
+[[package]]
+name = "requests"
+version = "2.31.0"
+description = ""
+optional = false
+python-versions = ">=3.7"
+files = []
+
+[metadata]
+lock-version = "2.0"
+python-versions = "^3.11"
+content-hash = "abc"
+"""
+
+UV_LOCK = """\
+version = 1
+requires-python = ">=3.11"
+
+[[package]]
+name = "estate"
+version = "0.1.0"
+source = { editable = "." }
+dependencies = [{ name = "torch" }]
+
+[[package]]
+name = "torch"
+version = "2.5.1"
+source = { registry = "https://pypi.org/simple" }
+dependencies = [{ name = "filelock" }]
+"""
+
+
+def test_poetry_and_uv_locks() -> None:
+    poetry = parse_toml_lock(POETRY_LOCK)
+    assert pins(poetry) == {"torch": "2.0.1", "transformers": "4.30.0", "requests": "2.31.0"}
+    assert [d.line for d in poetry] == [4, 15, 23]
+    uv = parse_toml_lock(UV_LOCK)
+    assert pins(uv) == {"torch": "2.5.1"}  # the editable project itself is not a dependency
+    with pytest.raises(ManifestError):
+        parse_toml_lock("[[package]\nname = ")
+    with pytest.raises(ManifestError):
+        parse_toml_lock('package = "oops"\n')
+
+
+def test_pipfile_lock() -> None:
+    text = json.dumps(
+        {
+            "_meta": {"hash": {"sha256": "x"}},
+            "default": {"torch": {"version": "==2.0.1"}, "mine": {"git": "https://x", "ref": "abc"}},
+            "develop": {"pytest": {"version": "==8.0.0"}},
+        },
+        indent=4,
+    )
+    deps = {d.name: d for d in parse_pipfile_lock(text)}
+    assert deps["torch"].version == "2.0.1" and deps["torch"].line == 8
+    assert deps["mine"].version is None
+    assert deps["pytest"].version == "8.0.0"
+    with pytest.raises(ManifestError, match="line"):
+        parse_pipfile_lock('{"default": {"torch": ')
+
+
+# -- npm ----------------------------------------------------------------------------------
+
+PACKAGE_JSON = """\
+{
+  "name": "web",
+  "dependencies": {
+    "langchain": "^0.1.30",
+    "openai": "4.52.0",
+    "@langchain/openai": "=0.0.28",
+    "left-pad": "1.3.0",
+    "llm": "npm:ai@3.1.0",
+    "local": "file:../local",
+    "tarball": "https://user:pw@example.org/t.tgz"
+  },
+  "devDependencies": {"typescript": "~5.4.0"}
+}
+"""
+
+
+def test_package_json_ranges_exact_versions_and_aliases() -> None:
+    deps = {d.name: d for d in parse_package_json(PACKAGE_JSON)}
+    assert deps["langchain"].version is None and deps["langchain"].specifier == "^0.1.30"
+    assert deps["openai"].version == "4.52.0" and deps["openai"].line == 5
+    assert deps["@langchain/openai"].version == "0.0.28"
+    assert deps["ai"].version == "3.1.0"  # "llm" is an alias of the package "ai"
+    assert deps["local"].version is None
+    assert deps["tarball"].specifier == "https://example.org/t.tgz"
+    assert deps["typescript"].version is None
+    with pytest.raises(ManifestError):
+        parse_package_json('{"dependencies": {"a": "1"')
+    with pytest.raises(ManifestError):
+        parse_package_json('["not", "an", "object"]')
+
+
+def test_package_lock_v1_and_v3() -> None:
+    v3 = {
+        "lockfileVersion": 3,
+        "packages": {
+            "": {"name": "web", "dependencies": {"langchain": "^0.1.30"}},
+            "node_modules/langchain": {"version": "0.1.36"},
+            "node_modules/@langchain/core": {"version": "0.1.63"},
+            "node_modules/langchain/node_modules/zod": {"version": "3.22.4"},
+            "node_modules/llm": {"name": "ai", "version": "3.1.0"},
+            "node_modules/ws-link": {"resolved": "packages/ws", "link": True},
+            "packages/ws": {"version": "1.0.0"},
+        },
+    }
+    found = parse_package_lock(json.dumps(v3, indent=2))
+    assert {(d.name, d.version) for d in found} == {
+        ("langchain", "0.1.36"),
+        ("@langchain/core", "0.1.63"),
+        ("zod", "3.22.4"),
+        ("ai", "3.1.0"),
+    }
+    v1 = {
+        "lockfileVersion": 1,
+        "dependencies": {
+            "langchain": {"version": "0.1.36", "dependencies": {"zod": {"version": "3.21.0"}}},
+            "mylib": {"version": "git+https://github.com/acme/mylib.git#abc"},
+            "alias": {"version": "npm:openai@4.0.0"},
+        },
+    }
+    assert {(d.name, d.version) for d in parse_package_lock(json.dumps(v1))} == {
+        ("langchain", "0.1.36"),
+        ("zod", "3.21.0"),
+        ("openai", "4.0.0"),
+    }
+    with pytest.raises(ManifestError):
+        parse_package_lock('{"packages": {"node_modules/a": {"version": "1.0.0"}')
+
+
+def test_yarn_lock_classic_and_berry() -> None:
+    classic = """\
+# THIS IS AN AUTOGENERATED FILE. DO NOT EDIT THIS FILE DIRECTLY.
+# yarn lockfile v1
+
+
+"@langchain/core@^0.1.0", "@langchain/core@^0.1.5":
+  version "0.1.63"
+  resolved "https://registry.yarnpkg.com/@langchain/core/-/core-0.1.63.tgz"
+
+langchain@^0.1.30:
+  version "0.1.36"
+  dependencies:
+    zod "^3.22.0"
+"""
+    deps = parse_yarn_lock(classic)
+    assert [(d.name, d.version, d.line) for d in deps] == [
+        ("@langchain/core", "0.1.63", 5),
+        ("langchain", "0.1.36", 9),
+    ]
+    berry = """\
+__metadata:
+  version: 8
+
+"langchain@npm:^0.1.30":
+  version: 0.1.36
+  resolution: "langchain@npm:0.1.36"
+
+"web@workspace:.":
+  version: 0.0.0-use.local
+  resolution: "web@workspace:."
+"""
+    assert pins(parse_yarn_lock(berry)) == {"langchain": "0.1.36"}
+
+
+def test_pnpm_lock_v5_v6_v9() -> None:
+    v5 = (
+        "lockfileVersion: 5.4\npackages:\n"
+        "  /langchain/0.1.36_zod@3.22.4:\n    resolution: {}\n  /@langchain/core/0.1.63:\n    dev: false\n"
+    )
+    assert pins(parse_pnpm_lock(v5)) == {"langchain": "0.1.36", "@langchain/core": "0.1.63"}
+    v6 = (
+        "lockfileVersion: '6.0'\npackages:\n"
+        "  /langchain@0.1.36(zod@3.22.4):\n    dev: false\n  /@langchain/core@0.1.63:\n    dev: false\n"
+    )
+    assert pins(parse_pnpm_lock(v6)) == {"langchain": "0.1.36", "@langchain/core": "0.1.63"}
+    v9 = "lockfileVersion: '9.0'\npackages:\n  langchain@0.1.36:\n    resolution: {integrity: sha512-x}\n"
+    deps = parse_pnpm_lock(v9)
+    assert pins(deps) == {"langchain": "0.1.36"} and deps[0].line == 3
+    with pytest.raises(ManifestError, match="YAML"):
+        parse_pnpm_lock("packages: [unclosed\n")
+
+
+# -- purl ---------------------------------------------------------------------------------
+
+
+def test_purls() -> None:
+    assert purl("PyPI", "Llama_Index.Core", "0.10.0") == "pkg:pypi/llama-index-core@0.10.0"
+    assert purl("npm", "@langchain/core", "0.1.63") == "pkg:npm/%40langchain/core@0.1.63"
+    assert purl("npm", "langchain", None) == "pkg:npm/langchain"
+    assert purl("npm", "x", "1.0.0+build") == "pkg:npm/x@1.0.0%2Bbuild"
+
+
+# -- the analyzer -------------------------------------------------------------------------
+
+
+def scan(root: Path, advisories: AdvisoryDB | None) -> tuple[Inventory, DependencyAnalyzer]:
+    analyzer = DependencyAnalyzer(advisories)
+    out = Inventory()
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        file = SourceFile(root, path, rel, path.stat().st_size, "acme/estate")
+        if analyzer.wants(file):
+            try:
+                analyzer.analyze(file, out)
+            except UnreadableFile as exc:
+                out.warn(analyzer.name, f"skipped: {exc}", file.location())
+    return out, analyzer
+
+
+def package(out: Inventory, ecosystem: str, name: str, version: str | None) -> dict[str, object]:
+    asset = out.get(urn("package", "package", purl(ecosystem, name, version)))
+    assert asset is not None, f"no package asset for {name} {version}"
+    assert asset.kind is AssetKind.PACKAGE
+    return dict(asset.properties)
+
+
+@pytest.fixture
+def advisories() -> AdvisoryDB:
+    return AdvisoryDB.load(FIXTURES)
+
+
+def test_vulnerable_ai_packages_from_requirements(tmp_path: Path, advisories: AdvisoryDB) -> None:
+    (tmp_path / "requirements.txt").write_text(
+        "torch==2.0.1\ntransformers==4.36.0\nlangchain>=0.1\nnumpy==1.26.0\nrequests==2.31.0\nflask==3.0.0\n"
+    )
+    out, _ = scan(tmp_path, advisories)
+    torch = package(out, "PyPI", "torch", "2.0.1")
+    assert torch["ai"] is True and torch["catalog_id"]
+    assert torch["manifests"] == ["requirements.txt"]
+    assert [v["id"] for v in torch["vulnerabilities"]] == ["GHSA-aisp-t0rc-0002"]  # type: ignore[attr-defined,index]
+    assert torch["unpinned"] is False
+    fixed = package(out, "PyPI", "transformers", "4.36.0")
+    assert fixed["vulnerabilities"] == []  # the fixed version is not flagged
+    unpinned = package(out, "PyPI", "langchain", None)
+    assert unpinned["unpinned"] is True and unpinned["vulnerabilities"] == []
+    assert unpinned["specifier"] == ">=0.1"
+    # a non-AI package appears only because it is vulnerable
+    requests = package(out, "PyPI", "requests", "2.31.0")
+    assert requests["ai"] is False and requests["vulnerabilities"]
+    assert out.get(urn("package", "package", "pkg:pypi/numpy@1.26.0")) is None
+    assert out.get(urn("package", "package", "pkg:pypi/flask@3.0.0")) is None
+    edge = next(out.outgoing(urn("code", "repository", "acme/estate"), RelationKind.DEPENDS_ON))
+    assert edge.properties == {"manifest": "requirements.txt", "line": 1}
+    assert not out.warnings
+
+
+def test_unpinned_dependency_never_claims_vulnerabilities(tmp_path: Path, advisories: AdvisoryDB) -> None:
+    (tmp_path / "requirements.txt").write_text("torch<2.6\n")  # every allowed version is vulnerable
+    out, _ = scan(tmp_path, advisories)
+    assert package(out, "PyPI", "torch", None)["vulnerabilities"] == []
+
+
+def test_lock_versions_take_precedence_over_the_manifest(tmp_path: Path, advisories: AdvisoryDB) -> None:
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
+    (tmp_path / "poetry.lock").write_text(POETRY_LOCK)
+    sub = tmp_path / "other"
+    sub.mkdir()
+    (sub / "pyproject.toml").write_text('[project]\nname = "o"\ndependencies = ["transformers>=4"]\n')
+    out, _ = scan(tmp_path, advisories)
+    transformers = package(out, "PyPI", "transformers", "4.30.0")
+    assert sorted(transformers["manifests"]) == ["poetry.lock", "pyproject.toml"]  # type: ignore[arg-type]
+    assert [v["id"] for v in transformers["vulnerabilities"]] == ["GHSA-aisp-tr4n-0001"]  # type: ignore[attr-defined,index]
+    langchain = package(out, "PyPI", "langchain", None)  # not in the lock: stays a range
+    assert langchain["unpinned"] is True
+    # the lock in the root does not resolve the manifest of another directory
+    assert package(out, "PyPI", "transformers", None)["manifests"] == ["other/pyproject.toml"]
+
+
+def test_npm_manifest_and_lock(tmp_path: Path, advisories: AdvisoryDB) -> None:
+    (tmp_path / "package.json").write_text(PACKAGE_JSON)
+    lock = {
+        "lockfileVersion": 3,
+        "packages": {
+            "node_modules/langchain": {"version": "0.1.36"},
+            "node_modules/@langchain/core": {"version": "0.1.63"},
+            "node_modules/langchian": {"version": "1.0.1"},
+            "node_modules/left-pad": {"version": "1.3.0"},
+        },
+    }
+    (tmp_path / "package-lock.json").write_text(json.dumps(lock, indent=2))
+    out, _ = scan(tmp_path, advisories)
+    langchain = package(out, "npm", "langchain", "0.1.36")
+    assert langchain["specifier"] in ("^0.1.30", "0.1.36")  # whichever file was read first
+    assert sorted(langchain["manifests"]) == ["package-lock.json", "package.json"]  # type: ignore[arg-type]
+    assert [v["severity"] for v in langchain["vulnerabilities"]] == ["medium"]  # type: ignore[attr-defined,index]
+    core = package(out, "npm", "@langchain/core", "0.1.63")
+    assert core["ai"] is True and core["catalog_id"]
+    malicious = package(out, "npm", "langchian", "1.0.1")
+    assert malicious["ai"] is False and malicious["vulnerabilities"][0]["severity"] == "critical"  # type: ignore[index]
+    assert out.get(urn("package", "package", purl("npm", "left-pad", "1.3.0"))) is None
+
+
+def test_includes_inside_the_tree_are_followed_and_outside_ones_reported(
+    tmp_path: Path, advisories: AdvisoryDB
+) -> None:
+    repo = tmp_path / "repo"
+    (repo / "requirements").mkdir(parents=True)
+    (repo / "requirements" / "base.txt").write_text("torch==2.0.1\n-r prod.txt\n")
+    (repo / "requirements" / "prod.txt").write_text("-r base.txt\ntransformers==4.30.0\n")  # a cycle
+    (repo / "requirements.txt").write_text("-r requirements/base.txt\n-r ../outside.txt\n-r missing.txt\n")
+    (tmp_path / "outside.txt").write_text("vllm==0.1.0\n")
+    out, _ = scan(repo, advisories)
+    torch = package(out, "PyPI", "torch", "2.0.1")
+    assert "requirements/base.txt" in torch["manifests"]  # type: ignore[operator]
+    package(out, "PyPI", "transformers", "4.30.0")
+    assert out.get(urn("package", "package", "pkg:pypi/vllm@0.1.0")) is None
+    messages = [w.message for w in out.warnings]
+    assert any("../outside.txt points outside the scanned tree" in m for m in messages)
+    assert any("missing.txt not found" in m for m in messages)
+
+
+def test_malformed_files_give_one_warning_each_and_the_scan_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project\nname=")
+    (tmp_path / "package-lock.json").write_text('{"packages": {"node_modules/openai": {"version": "4.0')
+    (tmp_path / "poetry.lock").write_bytes(b"\x00\x01\x02binary\x00")
+    web = tmp_path / "web"
+    web.mkdir()
+    (web / "package.json").write_text('{"dependencies": {"openai": "4.52.0"}}')
+    out, _ = scan(tmp_path, None)
+    assert sorted(w.location.path for w in out.warnings if w.location) == [  # type: ignore[misc]
+        "package-lock.json",
+        "poetry.lock",
+        "pyproject.toml",
+    ]
+    assert all(w.source == "dependencies" for w in out.warnings)
+    assert package(out, "npm", "openai", "4.52.0")["vulnerabilities"] == []
+
+
+def test_missing_database_warning_is_emitted_once_and_only_when_used(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("torch==2.0.1\n")
+    (tmp_path / "requirements-dev.txt").write_text("transformers==4.30.0\n")
+    out, analyzer = scan(tmp_path, None)
+    assert package(out, "PyPI", "torch", "2.0.1")["vulnerabilities"] == []
+    analyzer.warn_if_missing(out)
+    assert [w.message for w in out.warnings].count(out.warnings[-1].message) == 1
+    assert "aispm db update" in out.warnings[-1].message and "--advisories" in out.warnings[-1].message
+    empty, idle = Inventory(), DependencyAnalyzer(None)
+    idle.warn_if_missing(empty)  # no manifest was read: nothing to say
+    assert empty.warnings == []
+    with_db = DependencyAnalyzer(AdvisoryDB.load(FIXTURES))
+    with_db.files_read = 3
+    with_db.warn_if_missing(empty)
+    assert empty.warnings == []
+
+
+def test_wants_only_dependency_files(tmp_path: Path) -> None:
+    analyzer = DependencyAnalyzer(None)
+
+    def wants(rel: str) -> bool:
+        return analyzer.wants(SourceFile(tmp_path, tmp_path / rel, rel, 0, "r"))
+
+    assert wants("requirements.txt") and wants("requirements-dev.txt") and wants("requirements/prod.txt")
+    assert wants("requirements.in") and wants("pkg/package-lock.json") and wants("pnpm-lock.yaml")
+    assert not wants("MANIFEST.in") and not wants("notes.txt") and not wants("package.jsonc")
+
+
+def test_huge_manifest_is_refused_not_parsed(tmp_path: Path) -> None:
+    (tmp_path / "requirements.txt").write_text("torch==2.0.1\n" + "# padding\n" * 250_000)
+    out, _ = scan(tmp_path, None)
+    assert len(out) == 0
+    assert len(out.warnings) == 1 and "larger than" in out.warnings[0].message
+
+
+def test_garbage_in_lock_files_is_reported(tmp_path: Path) -> None:
+    (tmp_path / "yarn.lock").write_text("this is not a lock file at all\n")
+    (tmp_path / "pnpm-lock.yaml").write_text("- just\n- a list\n")
+    (tmp_path / "uv.lock").write_text("version = 1\n[[package]]\nname = 3\n")  # no usable entries
+    out, _ = scan(tmp_path, None)
+    assert sorted(w.location.path for w in out.warnings if w.location) == ["pnpm-lock.yaml", "yarn.lock"]  # type: ignore[misc]
+    assert len(out) == 0
