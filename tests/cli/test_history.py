@@ -86,6 +86,24 @@ def test_diff_to_a_file(app: typer.Typer, db: str, tmp_path: Path) -> None:
     assert [a["name"] for a in data["assets"]["removed"]] == ["OPENAI_API_KEY"]
 
 
+def test_diff_as_sarif_carries_only_new_findings(app: typer.Typer, db: str, tmp_path: Path) -> None:
+    out = tmp_path / "diff.sarif"
+    result = runner.invoke(app, ["diff", "--db", db, "-f", "sarif", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    sarif = json.loads(out.read_text(encoding="utf-8"))
+    assert sarif["version"] == "2.1.0"
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == ["AISPM-MODEL-002"]
+
+
+def test_diff_as_html(app: typer.Typer, db: str, tmp_path: Path) -> None:
+    out = tmp_path / "diff.html"
+    result = runner.invoke(app, ["diff", "--db", db, "-f", "html", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text(encoding="utf-8")
+    assert "Findings added (1)" in page and "Findings removed (1)" in page
+    assert "OPENAI_API_KEY" in page
+
+
 def test_diff_table_with_explicit_ids(app: typer.Typer, db: str) -> None:
     result = runner.invoke(app, ["diff", "2", "1", "--db", db])
     assert result.exit_code == 0, result.output
@@ -99,9 +117,9 @@ def test_diff_errors_exit_2_without_traceback(app: typer.Typer, db: str, tmp_pat
     assert "unknown scan id '7'" in unknown.stderr
     assert "Traceback" not in unknown.output
 
-    html = runner.invoke(app, ["diff", "--db", db, "--format", "html"])
-    assert html.exit_code == 2
-    assert "html" in html.stderr
+    xml = runner.invoke(app, ["diff", "--db", db, "--format", "xml"])
+    assert xml.exit_code == 2
+    assert "xml" in xml.output
 
     lonely = str(tmp_path / "one.db")
     with Store.open(lonely) as store:

@@ -106,9 +106,14 @@ def test_render_diff_formats(store: Store, make_result: Factory) -> None:
     assert "helper" in table and "agent can run shell" in table
     assert "medium -> high" in table
     assert "\x1b[" not in table
-    for other in ("sarif", "html", "xml"):
-        with pytest.raises(ValueError, match="table or json"):
-            render_diff(diff, other)
+    page = render_diff(diff, "html")
+    assert page.startswith("<!DOCTYPE html>")
+    assert "Findings added (1)" in page and "agent can run shell" in page
+    assert "<script" not in page and "http" not in page.split("</title>")[1]
+    with pytest.raises(ValueError, match="newer scan"):
+        render_diff(diff, "sarif")
+    with pytest.raises(ValueError, match="table, json, sarif or html"):
+        render_diff(diff, "xml")
 
 
 def test_render_of_an_empty_diff(store: Store, make_result: Factory) -> None:

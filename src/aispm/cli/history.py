@@ -108,8 +108,9 @@ def diff(
     """Show assets and findings added, removed or changed between two scans (default: the last two)."""
     with _store(db) as store:
         changes = store.diff(old, new)
+        new_scan = store.load_scan(changes.new_id) if fmt is OutputFormat.sarif else None
     try:
-        text = render_diff(changes, fmt.value)
+        text = render_diff(changes, fmt.value, new_scan)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     _emit(fmt, output, diff_table(changes), text)
