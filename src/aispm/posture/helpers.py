@@ -119,6 +119,26 @@ def iter_calls(inventory: Inventory, group: str | None = None) -> Iterator[Call]
             )
 
 
+def call_finding(
+    rule_id: str,
+    call: Call,
+    message: str,
+    *,
+    evidence: Mapping[str, JSON] | None = None,
+    key: Sequence[str] = (),
+) -> Finding:
+    """A finding on a watched call: at the call, with the call's evidence (plus ``evidence``) and
+    a discriminator made of the call and ``key``."""
+    return finding(
+        rule_id,
+        call.file,
+        message,
+        location=call.location,
+        evidence=call.evidence(**(evidence or {})),
+        discriminator=call.discriminator(*key),
+    )
+
+
 def is_expression(value: JSON) -> bool:
     """A non-literal argument, recorded as its source text in ``<...>``."""
     return isinstance(value, str) and value.startswith("<") and value.endswith(">")

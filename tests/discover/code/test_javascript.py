@@ -6,7 +6,9 @@ from pathlib import Path
 from aispm.core.ids import urn
 from aispm.core.model import AssetKind, Inventory, RelationKind
 from aispm.discover.code.base import SourceFile
-from aispm.discover.code.javascript import JavaScriptAnalyzer, normalise_endpoint, provider_for_model_name
+from aispm.discover.code.endpoints import normalise_endpoint
+from aispm.discover.code.javascript import JavaScriptAnalyzer
+from aispm.discover.code.model_names import provider_for_model_name
 
 REPO = "github.com/acme/app"
 

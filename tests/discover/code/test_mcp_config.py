@@ -9,14 +9,8 @@ import pytest
 from aispm.core.ids import urn
 from aispm.core.model import Asset, AssetKind, Inventory, RelationKind
 from aispm.discover.code.base import SourceFile
-from aispm.discover.code.mcp_config import (
-    McpConfigAnalyzer,
-    image_spec,
-    npm_spec,
-    parse_launch,
-    pypi_spec,
-    strip_jsonc,
-)
+from aispm.discover.code.mcp_config import McpConfigAnalyzer, strip_jsonc
+from aispm.discover.code.mcp_launch import image_spec, npm_spec, parse_launch, pypi_spec
 
 REPO = "github.com/acme/app"
 OPENAI_KEY = "sk-proj-" + "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh3iJk6lMn9o"

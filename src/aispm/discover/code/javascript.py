@@ -16,14 +16,12 @@ strings and template literals are not mistaken for imports.  What is found:
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
-from urllib.parse import urlsplit
 
 import tree_sitter
 import tree_sitter_javascript
@@ -34,9 +32,9 @@ from aispm.core.model import Asset, AssetKind, Inventory, RelationKind
 from aispm.data import load_yaml
 from aispm.discover.code.base import SourceFile, ensure_file_asset
 from aispm.discover.code.catalog import CatalogEntry, load_catalog
+from aispm.discover.code.endpoints import normalise_endpoint
+from aispm.discover.code.model_names import provider_for_model_name
 
-_LOCAL_HOSTNAMES = frozenset({"localhost", "host.docker.internal", "ip6-localhost", "ip6-loopback"})
-_URL_SCHEMES = frozenset({"http", "https", "ws", "wss"})
 _MAX_MODEL_NAME = 200
 
 
@@ -48,13 +46,11 @@ class _Config:
     endpoint_keys: frozenset[str]
     provider_functions: dict[str, str]
     max_line_length: int
-    name_providers: tuple[tuple[re.Pattern[str], str], ...]
 
 
 @cache
 def _config() -> _Config:
     data: dict[str, Any] = load_yaml("javascript.yaml")
-    rules = load_yaml("model_name_providers.yaml")
     return _Config(
         grammars=dict(data["grammars"]),
         dependency_sections=tuple(data["dependency_sections"]),
@@ -62,7 +58,6 @@ def _config() -> _Config:
         endpoint_keys=frozenset(data["endpoint_keys"]),
         provider_functions=dict(data["provider_functions"]),
         max_line_length=int(data["max_line_length"]),
-        name_providers=tuple((re.compile(r["pattern"]), str(r["provider"])) for r in rules),
     )
 
 
@@ -75,43 +70,6 @@ def _parser(grammar: str) -> tree_sitter.Parser:
     else:
         language = tree_sitter_javascript.language()
     return tree_sitter.Parser(tree_sitter.Language(language))
-
-
-def provider_for_model_name(model: str) -> str | None:
-    """The provider a model name belongs to by its name alone (``claude-…`` → ``anthropic``)."""
-    lowered = model.lower()
-    return next((p for pattern, p in _config().name_providers if pattern.match(lowered)), None)
-
-
-def normalise_endpoint(url: str) -> tuple[str, dict[str, Any]] | None:
-    """``(normalised url, endpoint properties)`` for an http(s)/ws(s) URL, else ``None``.
-
-    Credentials, query and fragment are dropped (they may hold keys); the trailing ``/`` of the
-    path is removed so ``https://x/v1`` and ``https://x/v1/`` are one endpoint.
-    """
-    try:
-        parts = urlsplit(url.strip())
-        host = parts.hostname
-        port = parts.port
-    except ValueError:
-        return None
-    scheme = parts.scheme.lower()
-    if scheme not in _URL_SCHEMES or not host:
-        return None
-    shown_host = f"[{host}]" if ":" in host else host
-    netloc = f"{shown_host}:{port}" if port is not None else shown_host
-    clean = f"{scheme}://{netloc}{parts.path.rstrip('/')}"
-    return clean, {"url": clean, "host": host, "scheme": scheme, "local": _is_local(host)}
-
-
-def _is_local(host: str) -> bool:
-    if host in _LOCAL_HOSTNAMES or host.endswith((".localhost", ".local", ".internal")):
-        return True
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return False
-    return ip.is_loopback or ip.is_private or ip.is_link_local or ip.is_unspecified
 
 
 @dataclass(slots=True)

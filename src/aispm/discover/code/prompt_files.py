@@ -21,19 +21,13 @@ import yaml
 
 from aispm.core.ids import digest, urn
 from aispm.core.model import Asset, AssetKind, Inventory, RelationKind
-from aispm.core.redact import redact
 from aispm.data import load_yaml
 from aispm.detect.base import Detection
-from aispm.detect.secrets import SecretsDetector
+from aispm.detect.scrub import detect_secrets, redact_detections
 from aispm.discover.code.base import SourceFile
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(\r?\n|\Z)", re.DOTALL)
 _SNIFF_BYTES = 4096
-
-
-@cache
-def _detector() -> SecretsDetector:
-    return SecretsDetector()
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +108,7 @@ class PromptFileAnalyzer:
         text = file.text()
         if not text.strip():
             return
-        detections = _detector().detect(text)
+        detections = detect_secrets(text)
         props: dict[str, Any] = {
             "role": _role(file, text),
             "length": len(text),
@@ -184,13 +178,4 @@ def template_variables(text: str, prompty: bool = False) -> list[str]:
 def excerpt(text: str, detections: list[Detection], length: int) -> str:
     """The first ``length`` characters, whitespace collapsed, each secret replaced by its
     redacted form before cutting (so no part of a clear secret can remain)."""
-    parts: list[str] = []
-    position = 0
-    for d in sorted(detections, key=lambda d: d.start):
-        if d.end <= position:
-            continue
-        parts.append(text[position : max(d.start, position)])
-        parts.append(d.redacted or redact(text[d.start : d.end]))
-        position = d.end
-    parts.append(text[position:])
-    return " ".join("".join(parts).split())[:length]
+    return " ".join(redact_detections(text, detections).split())[:length]

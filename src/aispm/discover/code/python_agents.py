@@ -18,7 +18,7 @@ from aispm.discover.code.python_capabilities import CapabilityScanner
 from aispm.discover.code.python_context import Context
 from aispm.discover.code.python_data import AgentSpec, McpClientSpec
 from aispm.discover.code.python_found import AgentRec, McpRec, ModelRec, ToolRec
-from aispm.discover.code.python_mcp import describe_server, implemented_server, plain
+from aispm.discover.code.python_mcp import client_server_properties, implemented_server, plain
 from aispm.discover.code.python_models import ModelTracker
 from aispm.discover.code.python_resolve import MAX_DEPTH, Literal, Ref, Scope
 from aispm.discover.code.python_walk import FunctionNode
@@ -316,7 +316,7 @@ class AgentTracker:
 
     def _server(self, name: str | None, params: dict[str, Any], transport: str, call: ast.Call) -> McpRec:
         spec = {k: v for k, v in params.items() if v is not None}
-        props = describe_server(spec, transport)
+        props = client_server_properties(spec, transport)
         server_name = name or props.get("package") or props.get("command") or props.get("url") or "mcp_server"
         rec = McpRec(str(server_name), props, self.ctx.line(call))
         return self.ctx.found.mcp_servers.setdefault(rec.name, rec)

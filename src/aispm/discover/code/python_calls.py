@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from aispm.core.redact import redact
+from aispm.detect.scrub import scrub_secrets
 from aispm.discover.code.python_context import Context
-from aispm.discover.code.python_found import scrub_secrets
 from aispm.discover.code.python_resolve import Ref, Scope
 
 MAX_SOURCE_CHARS = 120

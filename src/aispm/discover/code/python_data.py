@@ -98,7 +98,6 @@ class CodeModels(_Frozen):
     hub_loaders: tuple[str, ...]
     hub_keywords: frozenset[str]
     provider_prefixed: frozenset[str]
-    provider_prefixes: dict[str, str]
     endpoint_keywords: frozenset[str]
     endpoint_categories_excluded: frozenset[str]
 

@@ -14,11 +14,9 @@ from typing import Any
 
 from aispm.core.ids import digest, urn
 from aispm.core.model import Asset, AssetKind, Inventory, RelationKind
-from aispm.core.redact import redact
-from aispm.detect.base import Detection
+from aispm.detect.scrub import scrub_secrets
 from aispm.discover.code.base import SourceFile, ensure_file_asset
 from aispm.discover.code.catalog import CatalogEntry
-from aispm.discover.code.mcp_config import detect_secrets
 
 EXCERPT_CHARS = 200
 _VARIABLE = r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})"
@@ -218,21 +216,6 @@ def _agent(file: SourceFile, agent: AgentRec, out: Inventory) -> str:
     location = file.location(agent.line)
     out.add(Asset(agent_id, AssetKind.AGENT, agent.name, "local", location, props, source="code"))
     return agent_id
-
-
-def scrub_secrets(text: str) -> tuple[str, list[Detection]]:
-    """``text`` with every detected secret replaced by its redacted form, and the detections."""
-    detections = sorted(detect_secrets(text), key=lambda d: d.start)
-    parts: list[str] = []
-    position = 0
-    for d in detections:
-        if d.start < position:
-            continue
-        parts.append(text[position : d.start])
-        parts.append(d.redacted or redact(text[d.start : d.end]))
-        position = d.end
-    parts.append(text[position:])
-    return "".join(parts), detections
 
 
 def prompt_properties(text: str, role: str = "system") -> dict[str, Any]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ast
 from typing import Any
 
-from aispm.discover.code.mcp_config import _describe, _Secrets
+from aispm.discover.code.mcp_server import describe_server
 from aispm.discover.code.python_resolve import MAX_DEPTH, Resolver, Scope
 
 _TRANSPORT_TYPES = {
@@ -23,14 +23,15 @@ _TRANSPORT_TYPES = {
 }
 
 
-def describe_server(spec: dict[str, Any], transport: str) -> dict[str, Any]:
+def client_server_properties(spec: dict[str, Any], transport: str) -> dict[str, Any]:
     """Documented MCP-server properties of a ``{command, args, env, url, transport}`` mapping;
-    ``transport`` is the client class's transport, used when the mapping names none."""
+    ``transport`` is the client class's transport, used when the mapping names none.  Secrets are
+    redacted; they become assets through the secrets analyzer, which reads the whole file."""
     spec = dict(spec)
     named = spec.pop("transport", None)
     if "type" not in spec:
         spec["type"] = _TRANSPORT_TYPES.get(str(named).lower(), transport) if named else transport
-    return _describe(spec, _Secrets())
+    return describe_server(spec).properties
 
 
 def implemented_server(framework: str) -> dict[str, Any]:

@@ -3,7 +3,8 @@
 ``client.chat.completions.create(model="gpt-4o")`` on an OpenAI client names model
 ``openai/gpt-4o``; ``AutoModel.from_pretrained("org/name", revision="abc")`` names Hugging Face
 model ``org/name`` at that revision; ``OpenAI(base_url="http://localhost:8000/v1")`` connects to
-that endpoint.  Which keywords and calls count is data (``code_models.yaml``).
+that endpoint.  Which keywords and calls count is data (``code_models.yaml``); the providers model names
+point at are in ``model_providers.yaml``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,12 @@ from __future__ import annotations
 import ast
 
 from aispm.discover.code.catalog import CatalogEntry
-from aispm.discover.code.javascript import normalise_endpoint, provider_for_model_name
+from aispm.discover.code.endpoints import normalise_endpoint
+from aispm.discover.code.model_names import (
+    provider_for_model_name,
+    provider_for_prefix,
+    split_provider_prefix,
+)
 from aispm.discover.code.python_context import Context
 from aispm.discover.code.python_found import EndpointRec, ModelRec
 from aispm.discover.code.python_resolve import Literal, Scope
@@ -97,17 +103,13 @@ class ModelTracker:
     ) -> tuple[str, str]:
         """(provider, model name) — a ``provider/`` or ``provider:`` prefix is read for entries
         that route to many providers (LiteLLM, CrewAI, Pydantic AI ...)."""
-        prefixes = self.config.provider_prefixes
         if call is not None:
             for kw in call.keywords:
                 if kw.arg == "model_provider":
                     named = self.ctx.resolver.string(kw.value, scope)
-                    if named and str(named.value).lower() in prefixes:
-                        return prefixes[str(named.value).lower()], model
+                    provider = provider_for_prefix(str(named.value)) if named else None
+                    if provider is not None:
+                        return provider, model
         if entry.id not in self.config.provider_prefixed:
             return entry.provider, model
-        for separator in ("/", ":"):
-            prefix, found, rest = model.partition(separator)
-            if found and rest and prefix.lower() in prefixes:
-                return prefixes[prefix.lower()], rest
-        return provider_for_model_name(model) or entry.provider, model
+        return split_provider_prefix(model) or (provider_for_model_name(model) or entry.provider, model)

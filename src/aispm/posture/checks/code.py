@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from aispm.core.model import Asset, AssetKind, Finding, Inventory, Location
 from aispm.posture.helpers import (
     as_list,
+    call_finding,
     expression_text,
     finding,
     is_expression,
@@ -26,27 +27,21 @@ def torch_load_without_weights_only(inventory: Inventory, policy: Policy) -> Ite
         if value is True or is_expression(value):
             continue
         state = "without weights_only=True" if value is None else "with weights_only=False"
-        yield finding(
+        yield call_finding(
             "AISPM-CODE-001",
-            call.file,
+            call,
             f"torch.load({_first(call.args)}) at {call.location} {state}: the file is unpickled with "
             "full pickle semantics",
-            location=call.location,
-            evidence=call.evidence(),
-            discriminator=call.discriminator(),
         )
 
 
 @check("AISPM-CODE-002")
 def pickle_family_load(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
     for call in iter_calls(inventory, "pickle_load"):
-        yield finding(
+        yield call_finding(
             "AISPM-CODE-002",
-            call.file,
+            call,
             f"{call.function}({_first(call.args)}) at {call.location} deserialises with pickle",
-            location=call.location,
-            evidence=call.evidence(),
-            discriminator=call.discriminator(),
         )
 
 
@@ -55,14 +50,11 @@ def numpy_allow_pickle(inventory: Inventory, policy: Policy) -> Iterator[Finding
     for call in iter_calls(inventory, "numpy_load"):
         if call.keywords.get("allow_pickle") is not True:
             continue
-        yield finding(
+        yield call_finding(
             "AISPM-CODE-003",
-            call.file,
+            call,
             f"{call.function}({_first(call.args)}, allow_pickle=True) at {call.location} unpickles "
             "object arrays",
-            location=call.location,
-            evidence=call.evidence(),
-            discriminator=call.discriminator(),
         )
 
 
@@ -80,13 +72,10 @@ def yaml_unsafe_load(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
             if loader is not None and not expression_text(loader).rsplit(".", 1)[-1].endswith("Loader"):
                 continue  # a variable holding some loader: cannot tell
         shown = "no Loader" if loader is None else f"Loader={expression_text(loader)}"
-        yield finding(
+        yield call_finding(
             "AISPM-CODE-004",
-            call.file,
+            call,
             f"{call.function}(…) at {call.location} with {shown} can construct arbitrary Python objects",
-            location=call.location,
-            evidence=call.evidence(),
-            discriminator=call.discriminator(),
         )
 
 
@@ -95,14 +84,11 @@ def keras_unsafe_mode(inventory: Inventory, policy: Policy) -> Iterator[Finding]
     for call in iter_calls(inventory, "keras_load"):
         if call.keywords.get("safe_mode") is not False:
             continue
-        yield finding(
+        yield call_finding(
             "AISPM-CODE-005",
-            call.file,
+            call,
             f"{call.function}({_first(call.args)}, safe_mode=False) at {call.location} deserialises "
             "Lambda layers with arbitrary code",
-            location=call.location,
-            evidence=call.evidence(),
-            discriminator=call.discriminator(),
         )
 
 

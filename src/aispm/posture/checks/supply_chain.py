@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 from urllib.parse import unquote
 
-from aispm.core.model import AssetKind, Finding, Inventory, Severity
-from aispm.posture.helpers import as_list, finding, is_expression, iter_calls, reference
+from aispm.core.model import Asset, AssetKind, Finding, Inventory, Severity
+from aispm.posture.helpers import as_list, call_finding, finding, is_expression, iter_calls, reference
 from aispm.posture.policy import Policy
 from aispm.posture.registry import check
 
@@ -23,36 +23,39 @@ _ADVISORY_SEVERITY = {
 }
 
 
+def _artifacts_in(inventory: Inventory, formats: set[str]) -> Iterator[tuple[Asset, str]]:
+    """Model files whose ``format`` is one of ``formats``, with that format."""
+    for artifact in inventory.of_kind(AssetKind.MODEL_ARTIFACT):
+        fmt = str(artifact.properties.get("format") or "")
+        if fmt in formats:
+            yield artifact, fmt
+
+
 def _artifact_message(artifact_format: str, where: object, why: str) -> str:
     return f"model file {where} is in {artifact_format} format: {why}"
 
 
 @check("AISPM-SUP-001")
 def pickle_model_file(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    formats = set(reference()["pickle_model_formats"])
-    for artifact in inventory.of_kind(AssetKind.MODEL_ARTIFACT):
-        fmt = str(artifact.properties.get("format") or "")
-        if fmt in formats:
-            yield finding(
-                "AISPM-SUP-001",
-                artifact,
-                _artifact_message(fmt, artifact.location or artifact.name, "loading it runs pickled code"),
-                evidence={k: artifact.properties.get(k) for k in ("format", "size", "sha256")},
-            )
+    for artifact, fmt in _artifacts_in(inventory, set(reference()["pickle_model_formats"])):
+        yield finding(
+            "AISPM-SUP-001",
+            artifact,
+            _artifact_message(fmt, artifact.location or artifact.name, "loading it runs pickled code"),
+            evidence={k: artifact.properties.get(k) for k in ("format", "size", "sha256")},
+        )
 
 
 @check("AISPM-SUP-002")
 def banned_model_format(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
     banned = set(policy.banned_model_formats)
-    for artifact in inventory.of_kind(AssetKind.MODEL_ARTIFACT):
-        fmt = str(artifact.properties.get("format") or "")
-        if fmt in banned:
-            yield finding(
-                "AISPM-SUP-002",
-                artifact,
-                _artifact_message(fmt, artifact.location or artifact.name, "the policy bans this format"),
-                evidence={"format": fmt, "banned_model_formats": sorted(banned)},
-            )
+    for artifact, fmt in _artifacts_in(inventory, banned):
+        yield finding(
+            "AISPM-SUP-002",
+            artifact,
+            _artifact_message(fmt, artifact.location or artifact.name, "the policy bans this format"),
+            evidence={"format": fmt, "banned_model_formats": sorted(banned)},
+        )
 
 
 @check("AISPM-SUP-003")
@@ -161,13 +164,12 @@ def unpinned_hub_model(inventory: Inventory, policy: Policy) -> Iterator[Finding
         if revision is not None and (is_expression(revision) or _COMMIT.match(str(revision))):
             continue
         state = "no revision" if revision is None else f"revision {revision!r}, which is not a commit hash"
-        yield finding(
+        yield call_finding(
             "AISPM-SUP-006",
-            call.file,
+            call,
             f"{call.function}('{repo}') at {call.location} pulls from a model hub with {state}",
-            location=call.location,
-            evidence=call.evidence(repo_id=repo, revision=revision),
-            discriminator=call.discriminator(repo),
+            evidence={"repo_id": repo, "revision": revision},
+            key=(repo,),
         )
 
 
@@ -176,14 +178,11 @@ def trust_remote_code(inventory: Inventory, policy: Policy) -> Iterator[Finding]
     for call in iter_calls(inventory):
         if call.keywords.get("trust_remote_code") is not True:
             continue
-        yield finding(
+        yield call_finding(
             "AISPM-SUP-007",
-            call.file,
+            call,
             f"{call.function}(…, trust_remote_code=True) at {call.location} runs Python code shipped "
             "with the model repository",
-            location=call.location,
-            evidence=call.evidence(),
-            discriminator=call.discriminator(),
         )
 
 
@@ -194,12 +193,10 @@ def torch_hub_load(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
             continue
         repo = call.arg(0, "repo_or_dir")
         pinned = isinstance(repo, str) and not is_expression(repo) and ":" in repo
-        yield finding(
+        yield call_finding(
             "AISPM-SUP-008",
-            call.file,
+            call,
             f"torch.hub.load({repo!r}) at {call.location} downloads and runs hubconf.py from GitHub"
             + ("" if pinned else " at the repository's default branch"),
-            location=call.location,
-            evidence=call.evidence(ref_pinned=pinned),
-            discriminator=call.discriminator(),
+            evidence={"ref_pinned": pinned},
         )
