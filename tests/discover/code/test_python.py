@@ -427,8 +427,20 @@ def test_syntax_error_gives_a_warning_with_the_line(tmp_path: Path) -> None:
     ids=["parentheses", "long-sum", "attribute-chain"],
 )
 def test_pathological_nesting_gives_a_warning(tmp_path: Path, source: str) -> None:
-    out, _ = scan(tmp_path, source + "\n")
+    out, _ = scan(tmp_path, "import openai\n" + source + "\n")
     assert len(out.warnings) == 1 and len(out) == 0
+
+
+def test_files_without_ai_imports_are_not_analysed(tmp_path: Path) -> None:
+    out, _ = scan(tmp_path, "import yaml\nimport subprocess\nyaml.load(s)\nsubprocess.run(c, shell=True)\n")
+    assert len(out) == 0 and out.warnings == []
+    out, _ = scan(tmp_path, "def f(:\n  pass\n")  # not AI-related: not even parsed
+    assert out.warnings == []
+
+
+def test_ai_import_inside_a_function_still_counts(tmp_path: Path) -> None:
+    out, _ = scan(tmp_path, "def f():\n    import torch\n    return torch.load(p)\n")
+    assert len(out) > 0
 
 
 def test_binary_content_is_unreadable(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from aispm.core.model import Inventory
 from aispm.discover.code.base import SourceFile
 from aispm.discover.code.python_core import analyze_source
+from aispm.discover.code.python_gate import worth_analysing
 
 PYTHON_SUFFIXES = frozenset({".py", ".pyw"})
 
@@ -23,4 +24,6 @@ class PythonAnalyzer:
 
     def analyze(self, file: SourceFile, out: Inventory) -> None:
         """Raises :class:`~aispm.discover.code.base.UnreadableFile` for binary / huge files."""
-        analyze_source(file, file.text(), out, source_name=self.name)
+        source = file.text()
+        if worth_analysing(source):
+            analyze_source(file, source, out, source_name=self.name)

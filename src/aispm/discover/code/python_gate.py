@@ -1,0 +1,48 @@
+"""A cheap text test that decides whether a Python source is worth a full ``ast`` analysis.
+
+Most files of a large repository have nothing to do with AI.  Parsing and walking them costs far
+more than reading their import lines, so a source is analysed only when it imports a module the
+analysis cares about (an AI catalog module, or a module of a call marked ``ai: true`` in
+``code_calls.yaml``, or boto3 for Bedrock/SageMaker clients) or mentions a system-prompt marker.
+Imports written anywhere (also inside functions) count; dynamic imports do not.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from aispm.data import load_yaml
+from aispm.discover.code.catalog import load_catalog
+
+_IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([\w., \t]+))", re.MULTILINE)
+_PROMPT_MARKERS = re.compile(
+    r"""["']system["']|["']developer["']|SystemMessage|system_prompt|instructions\s*="""
+)
+
+
+@cache
+def relevant_roots() -> frozenset[str]:
+    """Top-level module names whose import makes a file worth analysing."""
+    roots = {"boto3", "agents"}
+    for entry in load_catalog().entries:
+        roots.update(prefix.split(".")[0] for prefix in entry.python)
+        roots.update(call.split(".")[0] for call in entry.python_calls)
+    calls = load_yaml("code_calls.yaml").get("functions", {})
+    roots.update(name.split(".")[0] for name, spec in calls.items() if (spec or {}).get("ai"))
+    return frozenset(roots)
+
+
+def worth_analysing(source: str) -> bool:
+    """True when ``source`` imports a relevant module or carries a system-prompt marker."""
+    roots = relevant_roots()
+    for match in _IMPORT.finditer(source):
+        if match.group(1) is not None:
+            if match.group(1).split(".")[0] in roots:
+                return True
+            continue
+        for part in match.group(2).split(","):
+            name = part.strip().split(" ")[0]
+            if name.split(".")[0] in roots:
+                return True
+    return _PROMPT_MARKERS.search(source) is not None
