@@ -1,0 +1,1 @@
+"""support-copilot: an LLM-backed help-desk assistant."""

@@ -1,0 +1,1 @@
+"""LLM agents that act on behalf of support staff."""

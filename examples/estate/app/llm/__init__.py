@@ -1,0 +1,1 @@
+"""Clients of the LLM providers the copilot talks to."""

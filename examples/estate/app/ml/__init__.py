@@ -1,0 +1,1 @@
+"""Local models: the intent classifier and the reply generator."""

@@ -1,0 +1,1 @@
+"""Retrieval over the help-centre articles."""
