@@ -54,6 +54,12 @@ class AssetKind(StrEnum):
     """A credential found in content; only ever stored redacted."""
     PACKAGE = "package"
     """A dependency declared in a manifest or lock file."""
+    GUARDRAIL = "guardrail"
+    """A content filter or safety configuration in front of a model (Bedrock guardrail ...)."""
+    POLICY = "policy"
+    """An access policy document (IAM managed policy, bucket policy ...)."""
+    REGISTRY = "registry"
+    """A registry of models or images (SageMaker model package group, ECR repository ...)."""
 
 
 class RelationKind(StrEnum):
@@ -80,6 +86,10 @@ class RelationKind(StrEnum):
     """An agent or client connects to an MCP server or endpoint."""
     DEPENDS_ON = "depends_on"
     """A repository declares a package dependency."""
+    RUNS_AS = "runs_as"
+    """A workload, notebook, job or endpoint runs with an identity's permissions."""
+    ATTACHED_TO = "attached_to"
+    """A policy is attached to an identity; a guardrail protects a model or agent."""
 
 
 class Severity(StrEnum):
@@ -225,6 +235,9 @@ class Finding:
 
     It must not contain line numbers or anything else that moves when unrelated code changes.
     """
+    status: str = "fail"
+    """``fail``: the rule failed.  ``unknown``: the rule could not decide because data it needs
+    is missing (e.g. access denied to the API that holds it) — never reported as a pass."""
 
     @property
     def fingerprint(self) -> str:
@@ -237,6 +250,7 @@ class Finding:
             "rule_id": self.rule_id,
             "asset_id": self.asset_id,
             "severity": self.severity.value,
+            "status": self.status,
             "message": self.message,
             "location": self.location.to_json() if self.location else None,
             "evidence": dict(self.evidence),
@@ -251,10 +265,14 @@ class ScanWarning:
     """The collector or stage that raised it."""
     message: str
     location: Location | None = None
+    kind: str = "warning"
+    """``warning``: an input could not be read.  ``coverage_gap``: a whole part of a source could
+    not be inventoried (access denied, region or API unavailable), so rules over it are unknown."""
 
     def to_json(self) -> dict[str, JSON]:
         return {
             "source": self.source,
+            "kind": self.kind,
             "message": self.message,
             "location": self.location.to_json() if self.location else None,
         }
@@ -294,8 +312,10 @@ class Inventory:
         self._out.setdefault(rel.source, []).append(rel)
         self._in.setdefault(rel.target, []).append(rel)
 
-    def warn(self, source: str, message: str, location: Location | None = None) -> None:
-        self.warnings.append(ScanWarning(source, message, location))
+    def warn(
+        self, source: str, message: str, location: Location | None = None, kind: str = "warning"
+    ) -> None:
+        self.warnings.append(ScanWarning(source, message, location, kind))
 
     def extend(self, other: Inventory) -> None:
         for asset in other.assets:
