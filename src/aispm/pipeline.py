@@ -10,8 +10,8 @@ from pathlib import Path
 from aispm.advisories import AdvisoryDB
 from aispm.core.model import Inventory, ScanResult
 from aispm.discover.base import Progress, no_progress
-from aispm.discover.code.analyzers import default_analyzers
-from aispm.discover.code.collector import RepositoryCollector
+from aispm.discover.code.analyzers import AnalyzerFactory
+from aispm.discover.code.collector import RepositoryCollector, default_jobs
 from aispm.posture import Policy, evaluate, load_policy
 
 POLICY_FILE_NAME = ".aispm.yaml"
@@ -26,6 +26,8 @@ class ScanOptions:
     """A policy file; default: ``.aispm.yaml`` in the first target, else built-in defaults."""
     advisories_path: Path | None = None
     """OSV advisories (directory or zip); default: the last ``aispm db update`` download."""
+    jobs: int = 0
+    """Worker processes for large repositories; 0 means one per available CPU."""
 
 
 @dataclass(slots=True)
@@ -68,7 +70,9 @@ def run_scan(
     started = _now()
     policy, _ = resolve_policy(options)
     advisories = load_advisories(options, notices)
-    collectors = [RepositoryCollector(t, default_analyzers(advisories)) for t in options.targets]
+    factory = AnalyzerFactory(options.advisories_path, advisories)
+    jobs = options.jobs or default_jobs()
+    collectors = [RepositoryCollector(t, factory, jobs=jobs) for t in options.targets]
     for collector in collectors:
         collector.check_target()
     inventory = Inventory()

@@ -53,6 +53,9 @@ def scan(
         bool, typer.Option("--no-store", help="Do not keep this scan in the database.")
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    jobs: Annotated[
+        int, typer.Option("--jobs", "-j", min=0, help="Worker processes for large trees (0: one per CPU).")
+    ] = 0,
 ) -> None:
     """Inventory AI in TARGETS, check it against the rules, keep the scan and report it.
 
@@ -64,7 +67,7 @@ def scan(
     console = make_console(stderr=True, quiet=quiet)
     threshold = _parse_threshold(fail_on)
     notices = ScanNotices()
-    options = ScanOptions(targets=targets, policy_path=policy, advisories_path=advisories)
+    options = ScanOptions(targets=targets, policy_path=policy, advisories_path=advisories, jobs=jobs)
     try:
         with _progress_bar(console) as (bar, task):
 
