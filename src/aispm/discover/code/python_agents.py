@@ -29,14 +29,12 @@ _Methods = dict[str, FunctionNode]
 class AgentTracker:
     """Finds agents, tools and MCP servers in one module."""
 
-    def __init__(self, ctx: Context, tree: ast.AST, models: ModelTracker) -> None:
+    def __init__(self, ctx: Context, models: ModelTracker) -> None:
         self.ctx = ctx
         self.data = ctx.data
         self.models = models
-        self.functions: dict[str, FunctionNode] = {}
-        for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                self.functions.setdefault(node.name, node)
+        self.functions: dict[str, FunctionNode] = ctx.resolver.index.functions
+        """The first function of each name in the module (nested ones included)."""
         self.class_tools: dict[str, ToolRec] = {}
         self._pending: list[tuple[ToolRec, FunctionNode, _Methods]] = []
 

@@ -38,27 +38,3 @@ class Context:
             return None
         node, _ = self.resolver.value(expr, scope)
         return self.objects.get(id(node)) if isinstance(node, ast.Call) else None
-
-
-def assignment_targets(tree: ast.AST) -> dict[int, str]:
-    """``id(call) -> name`` for ``name = call(...)``, ``self.name = await call(...)`` and
-    ``with call(...) as name``."""
-    targets: dict[int, str] = {}
-    for node in ast.walk(tree):
-        pairs: list[tuple[ast.expr, ast.expr | None]] = []
-        if isinstance(node, ast.Assign) and len(node.targets) == 1:
-            pairs.append((node.targets[0], node.value))
-        elif isinstance(node, ast.AnnAssign):
-            pairs.append((node.target, node.value))
-        elif isinstance(node, ast.With | ast.AsyncWith):
-            pairs.extend((item.optional_vars, item.context_expr) for item in node.items if item.optional_vars)
-        for target, value in pairs:
-            if isinstance(value, ast.Await):
-                value = value.value
-            if not isinstance(value, ast.Call):
-                continue
-            if isinstance(target, ast.Name):
-                targets[id(value)] = target.id
-            elif isinstance(target, ast.Attribute):
-                targets[id(value)] = target.attr
-    return targets

@@ -1,9 +1,10 @@
 """The analysis core shared by the Python and notebook analyzers: source text in, assets out.
 
-The source is parsed with :mod:`ast` (never imported or run), imports are resolved, then one
-ordered walk (:mod:`python_walk`) feeds every call, dict and list to the parts that look for
-catalog entries, models and endpoints, agents and tools, system prompts, notable calls and LLM
-output reaching dangerous sinks.
+The source is parsed with :mod:`ast` (never imported or run); one indexing pass
+(:mod:`python_index`) collects imports, functions, assignment targets and per-scope binding
+counts, imports are resolved, then one ordered walk (:mod:`python_walk`) feeds every call, dict
+and list to the parts that look for catalog entries, models and endpoints, agents and tools,
+system prompts, notable calls and LLM output reaching dangerous sinks.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from aispm.discover.code.base import SourceFile
 from aispm.discover.code.catalog import load_catalog
 from aispm.discover.code.python_agents import AgentTracker
 from aispm.discover.code.python_calls import CallRecorder
-from aispm.discover.code.python_context import Context, assignment_targets
+from aispm.discover.code.python_context import Context
 from aispm.discover.code.python_data import python_data
 from aispm.discover.code.python_models import ModelTracker
 from aispm.discover.code.python_prompts import PromptTracker
@@ -45,9 +46,9 @@ class PythonAnalysis:
         data = python_data()
         self.tree = tree
         self.ctx = Context(file, Resolver(tree, load_catalog(), data), data, line_of)
-        self.ctx.assigned = assignment_targets(tree)
+        self.ctx.assigned = self.ctx.resolver.index.targets
         self.models = ModelTracker(self.ctx)
-        self.agents = AgentTracker(self.ctx, tree, self.models)
+        self.agents = AgentTracker(self.ctx, self.models)
         self.prompts = PromptTracker(self.ctx)
         self.calls = CallRecorder(self.ctx)
         self.taint = TaintTracker(self.ctx)

@@ -41,16 +41,31 @@ class ArgSpec(_Frozen):
         return call.args[self.position]
 
 
+MAX_MEMO = 1 << 16
+"""Names whose match result a matcher remembers before its memo starts over."""
+
+
 class Globs:
-    """A set of shell-style patterns (``*`` also matches dots) compiled to one expression."""
+    """A set of shell-style patterns (``*`` also matches dots) compiled to one expression.
+
+    The same names are matched again and again (in every file), so results are memoised.
+    """
 
     def __init__(self, patterns: Iterable[str]) -> None:
         self.patterns = tuple(patterns)
         joined = "|".join(fnmatch.translate(p) for p in self.patterns)
         self._regex = re.compile(joined) if joined else None
+        self._memo: dict[str, bool] = {}
 
     def __call__(self, name: str | None) -> bool:
-        return bool(name) and self._regex is not None and self._regex.match(name or "") is not None
+        if not name or self._regex is None:
+            return False
+        found = self._memo.get(name)
+        if found is None:
+            if len(self._memo) >= MAX_MEMO:
+                self._memo.clear()
+            found = self._memo[name] = self._regex.match(name) is not None
+        return found
 
 
 _T = TypeVar("_T", bound="Matchable")
@@ -67,11 +82,18 @@ class Table(Generic[_T]):
 
     def __init__(self, entries: Sequence[_T]) -> None:
         self._entries = [(Globs(e.match), e) for e in entries]
+        self._memo: dict[str, _T | None] = {}
 
     def find(self, name: str | None) -> _T | None:
         if not name:
             return None
-        return next((e for globs, e in self._entries if globs(name)), None)
+        if name in self._memo:
+            return self._memo[name]
+        found = next((e for globs, e in self._entries if globs(name)), None)
+        if len(self._memo) >= MAX_MEMO:
+            self._memo.clear()
+        self._memo[name] = found
+        return found
 
 
 # --- code_calls.yaml ------------------------------------------------------------------------

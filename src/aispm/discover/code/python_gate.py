@@ -19,6 +19,8 @@ _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([
 _PROMPT_MARKERS = re.compile(
     r"""["']system["']|["']developer["']|SystemMessage|system_prompt|instructions\s*="""
 )
+_MARKER_WORDS = ("system", "developer", "SystemMessage", "instructions")
+"""Every prompt marker contains one of these; a plain substring test rules most files out."""
 
 
 @cache
@@ -45,4 +47,6 @@ def worth_analysing(source: str) -> bool:
             name = part.strip().split(" ")[0]
             if name.split(".")[0] in roots:
                 return True
+    if not any(word in source for word in _MARKER_WORDS):
+        return False
     return _PROMPT_MARKERS.search(source) is not None

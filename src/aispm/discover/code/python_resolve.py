@@ -17,6 +17,10 @@ from dataclasses import dataclass
 
 from aispm.discover.code.catalog import Catalog, CatalogEntry
 from aispm.discover.code.python_data import PythonData
+from aispm.discover.code.python_index import ImportRecord, assignment_counts, index_module
+from aispm.discover.code.python_lookup import catalog_lookup
+
+__all__ = ["ImportRecord", "Literal", "Origin", "Ref", "Resolver", "Scope", "assignment_counts", "dotted"]
 
 MAX_DEPTH = 24
 """How many names / nested expressions literal and binding resolution follows."""
@@ -56,19 +60,6 @@ class Origin:
     line: int
 
 
-@dataclass(frozen=True, slots=True)
-class ImportRecord:
-    """One imported name: ``from langchain_openai import ChatOpenAI as C`` binds ``C``."""
-
-    local: str | None
-    """The name bound in the module (``None`` for ``from x import *``)."""
-    qname: str
-    """What the local name stands for (``langchain_openai.ChatOpenAI``)."""
-    module: str
-    """The module as written in the import statement."""
-    line: int
-
-
 class Scope:
     """Bindings of one module, class or function body, looked up innermost first."""
 
@@ -78,6 +69,7 @@ class Scope:
         body: Sequence[ast.stmt] = (),
         function: str | None = None,
         is_class: bool = False,
+        counts: Counter[str] | None = None,
     ) -> None:
         self.parent = parent
         self.module: Scope = parent.module if parent else self
@@ -86,7 +78,8 @@ class Scope:
         self.is_class = is_class
         self.refs: dict[str, Ref | None] = {}
         self.values: dict[str, ast.expr | None] = {}
-        self.counts: Counter[str] = assignment_counts(body)
+        self.counts: Counter[str] = assignment_counts(body) if counts is None else counts
+        """How often each name is bound directly in ``body`` (computed when not given)."""
         self.taint: dict[str, Origin] = {}
 
     def owner(self, name: str) -> Scope | None:
@@ -106,52 +99,6 @@ class Scope:
 
     def lookup_taint(self, name: str) -> Origin | None:
         return self.taint.get(name)
-
-
-def assignment_counts(body: Sequence[ast.stmt]) -> Counter[str]:
-    """How often each name is bound directly in ``body`` (nested functions/classes excluded)."""
-    counts: Counter[str] = Counter()
-    stack: list[ast.AST] = list(body)
-    while stack:
-        node = stack.pop()
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-            counts[node.name] += 1
-            continue
-        if isinstance(node, ast.Lambda | ast.ListComp | ast.SetComp | ast.DictComp | ast.GeneratorExp):
-            continue
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            counts[node.id] += 1
-        elif isinstance(node, ast.Import | ast.ImportFrom):
-            for alias in node.names:
-                counts[alias.asname or alias.name.split(".")[0]] += 1
-        elif isinstance(node, ast.AugAssign) and isinstance(node.target, ast.Name):
-            counts[node.target.id] += 1  # plus the Store below: never a constant
-        stack.extend(ast.iter_child_nodes(node))
-    return counts
-
-
-def collect_imports(tree: ast.AST) -> list[ImportRecord]:
-    """Every absolute import in the module (relative imports name local code and are ignored)."""
-    records: list[ImportRecord] = []
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                if alias.asname:
-                    records.append(ImportRecord(alias.asname, alias.name, alias.name, node.lineno))
-                else:
-                    top = alias.name.split(".")[0]
-                    records.append(ImportRecord(top, top, alias.name, node.lineno))
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            for alias in node.names:
-                if alias.name == "*":
-                    records.append(ImportRecord(None, node.module, node.module, node.lineno))
-                else:
-                    local = alias.asname or alias.name
-                    records.append(
-                        ImportRecord(local, f"{node.module}.{alias.name}", node.module, node.lineno)
-                    )
-    records.sort(key=lambda r: r.line)
-    return records
 
 
 def dotted(expr: ast.expr) -> str | None:
@@ -174,12 +121,15 @@ class Resolver:
         self.catalog = catalog
         self.data = data
         self.aliases = data.calls.aliases
-        self.import_records = collect_imports(tree)
+        self.index = index_module(tree)
+        self.import_records = self.index.imports
         self.imports: dict[str, str] = {}
         for record in self.import_records:
             if record.local is not None:
                 self.imports[record.local] = self._canonical(record.qname)
         self._ambiguous_ok = self._qualifying_ambiguous_imports()
+        self._blocked = tuple(m for m in data.frameworks.ambiguous_modules if m not in self._ambiguous_ok)
+        self._lookup = catalog_lookup(catalog)
         self._entries: dict[str, CatalogEntry | None] = {}
 
     # --- catalog ------------------------------------------------------------------------------
@@ -195,24 +145,15 @@ class Resolver:
         return ok
 
     def blocked(self, name: str) -> bool:
-        return any(
-            (name == module or name.startswith(module + ".")) and module not in self._ambiguous_ok
-            for module in self.data.frameworks.ambiguous_modules
-        )
+        return any(name == module or name.startswith(module + ".") for module in self._blocked)
 
     def entry_for(self, name: str) -> CatalogEntry | None:
         """The catalog entry of a qualified name (``python_calls`` first, then import prefixes)."""
         if name in self._entries:
             return self._entries[name]
-        entry: CatalogEntry | None = None
-        parts = name.split(".")
-        for end in range(len(parts), 0, -1):
-            found = self.catalog.python_calls.get(".".join(parts[:end]))
-            if found is not None:
-                entry = found
-                break
+        entry = self._lookup.call_prefix(name)
         if entry is None and not self.blocked(name):
-            entry = self.catalog.for_python_module(name)
+            entry = self._lookup.module(name)
         self._entries[name] = entry
         return entry
 

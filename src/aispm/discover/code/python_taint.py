@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 
 from aispm.discover.code.python_context import Context
+from aispm.discover.code.python_index import child_nodes
 from aispm.discover.code.python_resolve import Origin, Scope
 
 _OPAQUE = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
@@ -50,7 +51,7 @@ class TaintTracker:
                     return Origin(ref.name, self.ctx.line(node))
                 if self.ctx.data.sanitizers(name):
                     continue
-            stack.extend(ast.iter_child_nodes(node))
+            stack.extend(child_nodes(node))
         return None
 
     def on_assign(self, target: ast.expr, value: ast.expr | None, scope: Scope) -> None:

@@ -12,9 +12,10 @@ import ast
 from collections.abc import Iterator
 from typing import Protocol
 
+from aispm.discover.code.python_index import FunctionNode, child_nodes
 from aispm.discover.code.python_resolve import Resolver, Scope
 
-FunctionNode = ast.FunctionDef | ast.AsyncFunctionDef
+__all__ = ["FunctionNode", "WalkHandler", "Walker", "postorder"]
 
 
 class WalkHandler(Protocol):
@@ -32,17 +33,17 @@ class WalkHandler(Protocol):
 
 
 def postorder(node: ast.AST) -> Iterator[ast.expr]:
-    """Expression nodes of ``node``, every child before its parent (no recursion)."""
-    stack: list[tuple[ast.AST, bool]] = [(node, False)]
+    """Expression nodes of ``node``, every child before its parent (no recursion).
+
+    A pre-order walk that takes the last child first, reversed, is the left-to-right post-order.
+    """
+    stack: list[ast.AST] = [node]
+    visited: list[ast.AST] = []
     while stack:
-        current, expanded = stack.pop()
-        if expanded:
-            if isinstance(current, ast.expr):
-                yield current
-            continue
-        stack.append((current, True))
-        children = list(ast.iter_child_nodes(current))
-        stack.extend((child, False) for child in reversed(children))
+        current = stack.pop()
+        visited.append(current)
+        stack.extend(child_nodes(current))
+    return (n for n in reversed(visited) if isinstance(n, ast.expr))
 
 
 class Walker:
@@ -53,7 +54,7 @@ class Walker:
         self.handler = handler
 
     def module(self, tree: ast.Module) -> Scope:
-        scope = Scope(None, tree.body)
+        scope = Scope(None, tree.body, counts=self.resolver.index.counts.get(id(tree)))
         self._body(tree.body, scope)
         return scope
 
@@ -62,7 +63,7 @@ class Walker:
         parent = enclosing
         while parent.is_class and parent.parent is not None:
             parent = parent.parent
-        scope = Scope(parent, node.body, function=node.name)
+        scope = Scope(parent, node.body, function=node.name, counts=self.resolver.index.counts.get(id(node)))
         args = node.args
         for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
             if arg is not None:
@@ -90,7 +91,8 @@ class Walker:
                 self._expr(expr, scope)
             scope.bind(st.name, None, None)
             self.handler.on_class(st, scope)
-            self._body(st.body, Scope(scope, st.body, is_class=True))
+            counts = self.resolver.index.counts.get(id(st))
+            self._body(st.body, Scope(scope, st.body, is_class=True, counts=counts))
         elif isinstance(st, ast.Assign):
             self._expr(st.value, scope)
             for target in st.targets:
@@ -136,7 +138,7 @@ class Walker:
                     self._expr(case.guard, scope)
                 self._block(case.body, scope, deferred)
         else:
-            for child in ast.iter_child_nodes(st):
+            for child in child_nodes(st):
                 if isinstance(child, ast.expr):
                     self._expr(child, scope)
 
@@ -145,7 +147,8 @@ class Walker:
             self._stmt(statement, scope, deferred)
 
     def _expr(self, expr: ast.expr, scope: Scope) -> None:
-        for node in postorder(expr):
+        nodes = self.resolver.index.postorder.get(id(expr))
+        for node in postorder(expr) if nodes is None else nodes:
             self.handler.on_expr(node, scope)
             if isinstance(node, ast.NamedExpr):
                 self._bind(node.target, node.value, scope)
