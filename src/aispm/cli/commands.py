@@ -7,9 +7,10 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Attach every command group to the root app."""
-    from aispm.cli import db, history, rules, scan
+    from aispm.cli import db, detect, history, rules, scan
 
     scan.register(app)
     history.register(app)
     rules.register(app)
     db.register(app)
+    detect.register(app)

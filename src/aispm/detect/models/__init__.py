@@ -1,0 +1,1 @@
+"""The trained injection classifier (weights as plain arrays, metadata as JSON)."""
