@@ -24,3 +24,17 @@ start_postgres() {
   export AISPM_TEST_POSTGRES_URL="postgresql+psycopg://postgres@127.0.0.1:$port/postgres"
   echo "postgres ready at $AISPM_TEST_POSTGRES_URL"
 }
+
+start_redis() {
+  local port=${AISPM_REDIS_PORT:-56379}
+  if ! command -v redis-server >/dev/null 2>&1; then
+    echo "installing redis-server"; _apt_install redis-server
+  fi
+  if ! redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1; then
+    redis-server --bind 127.0.0.1 --port "$port" --save '' --appendonly no --daemonize yes \
+      --logfile /tmp/aispm-redis-$port.log --pidfile /tmp/aispm-redis-$port.pid
+    for _ in $(seq 50); do redis-cli -h 127.0.0.1 -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  fi
+  export AISPM_TEST_REDIS_URL="redis://127.0.0.1:$port/0"
+  echo "redis ready at $AISPM_TEST_REDIS_URL"
+}

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from aispm.advisories import AdvisoryDB
 from aispm.core.model import Inventory, ScanResult
-from aispm.discover.base import Progress, no_progress
+from aispm.discover import targets as sources
+from aispm.discover.base import Collector, Progress, no_progress
 from aispm.discover.code.analyzers import AnalyzerFactory
 from aispm.discover.code.collector import RepositoryCollector, default_jobs
 from aispm.posture import Policy, evaluate, load_policy
@@ -21,7 +23,10 @@ POLICY_FILE_NAME = ".aispm.yaml"
 class ScanOptions:
     """What to scan and with which policy and advisory data."""
 
-    targets: Sequence[Path]
+    targets: Sequence[Path | str]
+    """Paths to scan and source keywords (``aws``; see :mod:`aispm.discover.targets`)."""
+    source_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Options of each source by keyword (``{"aws": {"profile": ..., "regions": [...]}}``)."""
     policy_path: Path | None = None
     """A policy file; default: ``.aispm.yaml`` in the first target, else built-in defaults."""
     advisories_path: Path | None = None
@@ -41,7 +46,7 @@ def resolve_policy(options: ScanOptions) -> tuple[Policy, Path | None]:
     """The policy to apply and the file it came from (None for built-in defaults)."""
     if options.policy_path is not None:
         return load_policy(options.policy_path), options.policy_path
-    for target in options.targets:
+    for target in path_targets(options):
         candidate = target / POLICY_FILE_NAME
         if candidate.is_file():
             return load_policy(candidate), candidate
@@ -70,14 +75,15 @@ def run_scan(
     started = _now()
     policy, _ = resolve_policy(options)
     advisories = load_advisories(options, notices)
-    factory = AnalyzerFactory(options.advisories_path, advisories)
-    jobs = options.jobs or default_jobs()
-    collectors = [RepositoryCollector(t, factory, jobs=jobs) for t in options.targets]
+    collectors = make_collectors(options, advisories)
     for collector in collectors:
-        collector.check_target()
+        check = getattr(collector, "check_target", None)
+        if callable(check):
+            check()
     inventory = Inventory()
     for collector in collectors:
         inventory.extend(collector.collect(progress))
+    link_sources(inventory)
     findings, rules = evaluate(inventory, policy)
     return ScanResult(
         target=", ".join(str(t) for t in options.targets),
@@ -87,6 +93,32 @@ def run_scan(
         findings=tuple(findings),
         rules=rules,
     )
+
+
+def link_sources(inventory: Inventory) -> None:
+    """Steps that need the whole inventory of every source: effective IAM permissions and
+    ``can_assume`` edges (live AWS and IaC identities alike)."""
+    from aispm.discover.aws.iam_eval import annotate
+
+    annotate(inventory)
+
+
+def path_targets(options: ScanOptions) -> list[Path]:
+    """The targets that are paths (not source keywords), in order."""
+    return [Path(t) for t in options.targets if not sources.is_source(str(t))]
+
+
+def make_collectors(options: ScanOptions, advisories: AdvisoryDB | None) -> list[Collector]:
+    """One collector per target: a source keyword's collector or the repository collector."""
+    factory = AnalyzerFactory(options.advisories_path, advisories)
+    jobs = options.jobs or default_jobs()
+    collectors: list[Collector] = []
+    for target in options.targets:
+        if sources.is_source(str(target)):
+            collectors.append(sources.make_collector(str(target), options.source_options))
+        else:
+            collectors.append(RepositoryCollector(Path(target), factory, jobs=jobs))
+    return collectors
 
 
 def _now() -> str:

@@ -6,6 +6,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from test_aws_rules import AWS_CASES
+from test_iac_rules import IAC_CASES
+from test_k8s_rules import K8S_CASES
+from test_model_rules import MODEL_CASES
 
 from aispm.core.ids import urn
 from aispm.core.model import Asset, AssetKind, Finding, Inventory, Location, RelationKind, Severity
@@ -455,6 +459,11 @@ CASES: list[Case] = [
         DEFAULT,
     ),
 ]
+
+
+CASES += MODEL_CASES  # rules of data/rules/models.yaml, cases in test_model_rules.py
+CASES += AWS_CASES  # rules of data/rules/aws_*.yaml, cases in test_aws_rules.py
+CASES += IAC_CASES + K8S_CASES  # azure/gcp/k8s rules, cases in test_iac_rules.py / test_k8s_rules.py
 
 
 def run(inv: Inventory, policy: Policy, rule_id: str) -> list[Finding]:

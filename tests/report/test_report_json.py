@@ -43,6 +43,8 @@ def test_summary_counts(result: ScanResult) -> None:
         "suppressed_findings": 1,
         "findings_by_severity": {"critical": 1, "high": 0, "medium": 1, "low": 1, "info": 1},
         "warnings": 3,
+        "coverage_gaps": 0,
+        "unknown_findings": 0,
     }
 
 
@@ -59,7 +61,7 @@ def test_findings_sorted_worst_first_with_title_and_suppressed_flag(result: Scan
     # a rule the scan did not record still gets a title (its id)
     assert by_rule["AISPM-UNKNOWN-999"]["title"] == "AISPM-UNKNOWN-999"
     assert set(by_rule["AISPM-SEC-001"]) == {
-        "fingerprint", "rule_id", "title", "severity", "message", "asset_id", "asset_name",
+        "fingerprint", "rule_id", "title", "severity", "status", "message", "asset_id", "asset_name",
         "location", "evidence", "suppressed",
     }  # fmt: skip
     fingerprints = {f.rule_id: f.fingerprint for f in result.findings}

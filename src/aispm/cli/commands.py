@@ -7,10 +7,14 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Attach every command group to the root app."""
-    from aispm.cli import db, detect, history, rules, scan
+    from aispm.cli import admission, bom, db, detect, guard, history, model, rules, scan
 
     scan.register(app)
     history.register(app)
     rules.register(app)
     db.register(app)
+    model.register(app)
+    bom.register(app)
     detect.register(app)
+    guard.register(app)
+    admission.register(app)

@@ -29,7 +29,12 @@ def register(app: typer.Typer) -> None:
 
 def scan(
     targets: Annotated[
-        list[Path], typer.Argument(help="Directories or git checkouts to scan.", show_default=False)
+        list[str],
+        typer.Argument(
+            help="Directories or git checkouts to scan, and/or `aws` (the AWS accounts reachable with "
+            "the default credential chain), and/or `k8s` (the cluster of the kubeconfig context).",
+            show_default=False,
+        ),
     ],
     db: DbOption = None,
     fmt: ReportFormatOption = None,
@@ -56,6 +61,24 @@ def scan(
     jobs: Annotated[
         int, typer.Option("--jobs", "-j", min=0, help="Worker processes for large trees (0: one per CPU).")
     ] = 0,
+    profile: Annotated[
+        str | None, typer.Option("--profile", help="aws: the AWS profile to use (default credential chain).")
+    ] = None,
+    regions: Annotated[
+        str | None,
+        typer.Option("--regions", help="aws: comma-separated regions (default: every enabled region)."),
+    ] = None,
+    role_arn: Annotated[
+        list[str] | None,
+        typer.Option("--role-arn", help="aws: a role to assume, one account each (repeatable)."),
+    ] = None,
+    context: Annotated[
+        str | None, typer.Option("--context", help="k8s: the kubeconfig context (default: the current one).")
+    ] = None,
+    kubeconfig: Annotated[
+        str | None,
+        typer.Option("--kubeconfig", help="k8s: the kubeconfig file (default: $KUBECONFIG, ~/.kube/config)."),
+    ] = None,
 ) -> None:
     """Inventory AI in TARGETS, check it against the rules, keep the scan and report it.
 
@@ -67,7 +90,18 @@ def scan(
     console = make_console(stderr=True, quiet=quiet)
     threshold = _parse_threshold(fail_on)
     notices = ScanNotices()
-    options = ScanOptions(targets=targets, policy_path=policy, advisories_path=advisories, jobs=jobs)
+    aws = {
+        "profile": profile,
+        "regions": [r.strip() for r in (regions or "").split(",") if r.strip()],
+        "role_arns": list(role_arn or ()),
+    }
+    options = ScanOptions(
+        targets=targets,
+        source_options={"aws": aws, "k8s": {"context": context, "kubeconfig": kubeconfig}},
+        policy_path=policy,
+        advisories_path=advisories,
+        jobs=jobs,
+    )
     try:
         with _progress_bar(console) as (bar, task):
 

@@ -5,7 +5,10 @@
     approved_providers: [openai, anthropic]
     approved_models: ["gpt-4o*", "claude-*"]
     banned_model_formats: [pickle]
+    allowed_model_licenses: [apache-2.0, mit]
     allowed_mcp_launchers: [docker, uvx]
+    approved_registries: [registry.acme.io, nvcr.io]
+    approved_model_servers: [vllm, triton]
     max_agent_tools: 15
     disabled_rules: [AISPM-GOV-006]
     severity_overrides: {AISPM-SUP-005: medium}
@@ -52,7 +55,14 @@ class Policy(BaseModel):
     """fnmatch globs of approved model ids (``gpt-4o*``), matched against ``model`` or ``provider/model``."""
     banned_model_formats: tuple[str, ...] = ()
     """Model file formats that must not be committed (see :data:`MODEL_FORMATS`)."""
+    allowed_model_licenses: tuple[str, ...] = ()
+    """Licences a model file's card may name (``apache-2.0``, ``mit`` ...), compared case-insensitively."""
     allowed_mcp_launchers: tuple[str, ...] = ()
+    approved_registries: tuple[str, ...] = ()
+    """fnmatch globs of container registries/repositories AI workloads may pull from
+    (``registry.acme.io``, ``nvcr.io/nim/*``); matched against the registry host and the image name."""
+    approved_model_servers: tuple[str, ...] = ()
+    """Model servers (catalog ids: ``vllm``, ``ollama``, ``triton`` ...) that may run on Kubernetes."""
     """Launchers MCP servers may be started with (``docker``, ``uvx``, ``npx``, ``node`` ...)."""
     max_agent_tools: int = Field(default=15, ge=1)
     """An agent with more tools than this is reported."""

@@ -40,6 +40,10 @@ class Counts:
     active_by_severity: dict[str, int]
     """Severity -> number of unsuppressed findings, worst first; every severity present."""
     warnings: int
+    coverage_gaps: int = 0
+    """Warnings of kind ``coverage_gap``: parts of a source that could not be inventoried."""
+    unknown: int = 0
+    """Active findings with status ``unknown`` (the rule lacked data; never a pass)."""
 
     @property
     def active(self) -> int:
@@ -60,6 +64,8 @@ def counts(result: ScanResult) -> Counts:
         suppressed=suppressed,
         active_by_severity={sev.value: active[sev] for sev in SEVERITIES_DESC},
         warnings=len(result.warnings),
+        coverage_gaps=sum(1 for w in result.warnings if w.kind == "coverage_gap"),
+        unknown=sum(1 for f in result.active_findings() if f.status == "unknown"),
     )
 
 

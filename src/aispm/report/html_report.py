@@ -102,6 +102,7 @@ def _finding(result: ScanResult, finding: Finding) -> dict[str, Any]:
         "fingerprint": finding.fingerprint,
         "fingerprint_short": short_fingerprint(finding),
         "suppressed": is_suppressed(result, finding),
+        "unknown": finding.status == "unknown",
         "rationale": rule.rationale,
         "remediation": rule.remediation,
         "owasp_llm": list(rule.owasp_llm),
@@ -143,7 +144,13 @@ def _asset(asset: Asset) -> dict[str, Any]:
 
 
 def _warning(warning: ScanWarning) -> dict[str, str]:
-    return {"source": warning.source, "message": warning.message, "location": location_text(warning.location)}
+    return {
+        "source": warning.source,
+        "kind": "coverage gap" if warning.kind == "coverage_gap" else warning.kind,
+        "gap": "true" if warning.kind == "coverage_gap" else "",
+        "message": warning.message,
+        "location": location_text(warning.location),
+    }
 
 
 def _short(value: JSON) -> str:

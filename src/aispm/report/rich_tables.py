@@ -100,6 +100,8 @@ def findings_table(result: ScanResult, findings: Iterable[Finding], title: str =
     table.add_column("Fingerprint", no_wrap=True)
     for finding in findings:
         suffix = " (suppressed)" if is_suppressed(result, finding) else ""
+        if finding.status == "unknown":
+            suffix += " (unknown)"
         table.add_row(
             severity_text(finding.severity, suffix),
             text(finding.rule_id),
@@ -114,8 +116,16 @@ def findings_table(result: ScanResult, findings: Iterable[Finding], title: str =
 def warnings_table(warnings: Iterable[ScanWarning], title: str = "Warnings") -> Table:
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     table.add_column("Source", no_wrap=True)
+    table.add_column("Kind", no_wrap=True)
     table.add_column("Location", overflow="fold")
     table.add_column("Message", overflow="fold")
     for warning in warnings:
-        table.add_row(text(warning.source), text(location_text(warning.location)), text(warning.message))
+        kind = (
+            Text("coverage gap", style="bold yellow")
+            if warning.kind == "coverage_gap"
+            else Text(warning.kind)
+        )
+        table.add_row(
+            text(warning.source), kind, text(location_text(warning.location)), text(warning.message)
+        )
     return table

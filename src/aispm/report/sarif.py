@@ -162,7 +162,7 @@ def _result(result: ScanResult, finding: Finding, rule_index: int) -> dict[str, 
     item: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index,
-        "level": LEVEL[finding.severity],
+        "level": "note" if finding.status == "unknown" else LEVEL[finding.severity],
         "message": {"text": finding.message or rule_for(result, finding).title},
         "locations": [_location(result, finding)],
         "partialFingerprints": {FINGERPRINT_KEY: finding.fingerprint},
@@ -170,6 +170,7 @@ def _result(result: ScanResult, finding: Finding, rule_index: int) -> dict[str, 
             "severity": finding.severity.value,
             "security-severity": SECURITY_SEVERITY[finding.severity],
             "assetId": finding.asset_id,
+            "status": finding.status,
         },
     }
     if finding.evidence:
@@ -252,7 +253,7 @@ def _notification(warning: ScanWarning) -> dict[str, Any]:
             note["locations"] = [{"physicalLocation": physical}]
         elif warning.location.uri:
             note["locations"] = [{"logicalLocations": [{"fullyQualifiedName": warning.location.uri}]}]
-    note["properties"] = {"source": warning.source}
+    note["properties"] = {"source": warning.source, "kind": warning.kind}
     return note
 
 

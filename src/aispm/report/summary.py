@@ -40,6 +40,21 @@ def summary(
     console.print(line)
     if c.suppressed:
         console.print(Text(f"{c.suppressed} suppressed finding(s) not counted.", style="dim"))
+    if c.unknown:
+        console.print(
+            Text(
+                f"{c.unknown} finding(s) unknown: a rule lacked data it needs (see coverage gaps); "
+                "not a pass.",
+                style="bold yellow",
+            )
+        )
+    if c.coverage_gaps:
+        console.print(
+            Text(
+                f"{c.coverage_gaps} coverage gap(s): parts of a source could not be inventoried.",
+                style="bold yellow",
+            )
+        )
 
     active = [f for f in sorted_findings(result) if f.fingerprint not in result.suppressed]
     if active:

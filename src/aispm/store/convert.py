@@ -106,6 +106,7 @@ def finding_row(scan_id: int, seq: int, finding: Finding) -> Values:
         **_location_columns(finding.location),
         "evidence": dict(finding.evidence),
         "discriminator": finding.discriminator,
+        "status": finding.status,
     }
 
 
@@ -116,6 +117,7 @@ def warning_row(scan_id: int, seq: int, warning: ScanWarning) -> Values:
         "source": warning.source,
         "message": warning.message,
         **_location_columns(warning.location),
+        "kind": warning.kind,
     }
 
 
@@ -147,6 +149,7 @@ def to_finding(row: Row[Any]) -> Finding:
         location=_location(row.location_path, row.location_line, row.location_uri),
         evidence=dict(row.evidence),
         discriminator=row.discriminator,
+        status=row.status,
     )
 
 
@@ -155,6 +158,7 @@ def to_warning(row: Row[Any]) -> ScanWarning:
         source=row.source,
         message=row.message,
         location=_location(row.location_path, row.location_line, row.location_uri),
+        kind=row.kind,
     )
 
 

@@ -100,6 +100,8 @@ class FindingRow(Base):
     location_uri: Mapped[str | None] = mapped_column(Text)
     evidence: Mapped[dict[str, Any]] = mapped_column(JSON)
     discriminator: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="fail", server_default="fail")
+    """``fail`` or ``unknown`` (the rule lacked data, e.g. a coverage gap)."""
 
     __table_args__ = (
         Index("ix_scan_findings_scan_fingerprint", "scan_id", "fingerprint"),
@@ -132,6 +134,8 @@ class WarningRow(Base):
     location_path: Mapped[str | None] = mapped_column(Text)
     location_line: Mapped[int | None] = mapped_column(Integer)
     location_uri: Mapped[str | None] = mapped_column(Text)
+    kind: Mapped[str] = mapped_column(String(20), default="warning", server_default="warning")
+    """``warning`` or ``coverage_gap``."""
 
 
 class FindingStateRow(Base):

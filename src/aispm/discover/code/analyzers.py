@@ -14,6 +14,7 @@ from aispm.discover.code.notebook import NotebookAnalyzer
 from aispm.discover.code.prompt_files import PromptFileAnalyzer
 from aispm.discover.code.python import PythonAnalyzer
 from aispm.discover.code.secrets import SecretsAnalyzer
+from aispm.discover.iac import iac_and_manifest_analyzers
 
 
 def default_analyzers(advisories: AdvisoryDB | None) -> list[FileAnalyzer]:
@@ -27,6 +28,7 @@ def default_analyzers(advisories: AdvisoryDB | None) -> list[FileAnalyzer]:
         PromptFileAnalyzer(),
         DependencyAnalyzer(advisories),
         SecretsAnalyzer(),
+        *iac_and_manifest_analyzers(),
     ]
 
 

@@ -21,6 +21,14 @@ from aispm.discover.code.walker import WalkedFile, WalkIssue, repository_key, wa
 AnalyzersFactory = Callable[[], Sequence[FileAnalyzer]]
 """Builds the analyzers; must be picklable to run in worker processes."""
 
+
+def is_cross_file(analyzer: FileAnalyzer) -> bool:
+    """Analyzers with ``cross_file = True`` keep state across files (Kubernetes objects that
+    refer to each other, Terraform modules read a directory at a time): they must see every
+    file of the tree in one process."""
+    return bool(getattr(analyzer, "cross_file", False))
+
+
 PARALLEL_MIN_FILES = 400
 """Below this many files one process is faster than starting workers."""
 CHUNK_FILES = 200
@@ -114,6 +122,7 @@ class RepositoryCollector:
         results: list[Inventory | None] = [None] * len(chunks)
         done = 0
         context = multiprocessing.get_context("spawn")  # no fork: the parent runs threads
+        linked = Inventory()
         try:
             with ProcessPoolExecutor(
                 max_workers=self.jobs, mp_context=context, initializer=_init_worker, initargs=(self._factory,)
@@ -122,6 +131,9 @@ class RepositoryCollector:
                     pool.submit(_analyze_chunk, str(root), repo_key, chunk): index
                     for index, chunk in enumerate(chunks)
                 }
+                # while the workers run: the cross-file analyzers over the whole tree, here
+                cross_file = [a for a in self.analyzers if is_cross_file(a)]
+                analyze_files(cross_file, root, repo_key, files, linked, no_progress)
                 for future in as_completed(futures):
                     index = futures[future]
                     results[index] = future.result()
@@ -129,12 +141,14 @@ class RepositoryCollector:
                     progress(done, len(files), chunks[index][-1].rel)
         except BrokenProcessPool:
             out.warn(self.name, "a worker process died; the files it had were analysed again in one process")
+        per_file = [a for a in self.analyzers if not is_cross_file(a)]
         for index, chunk in enumerate(chunks):
             result = results[index]
             if result is None:  # its worker died: do it here
                 result = Inventory()
-                analyze_files(self.analyzers, root, repo_key, chunk, result, no_progress)
+                analyze_files(per_file, root, repo_key, chunk, result, no_progress)
             out.extend(result)
+        out.extend(linked)
 
 
 _worker_analyzers: list[FileAnalyzer] = []
@@ -142,7 +156,7 @@ _worker_analyzers: list[FileAnalyzer] = []
 
 def _init_worker(factory: AnalyzersFactory) -> None:
     global _worker_analyzers
-    _worker_analyzers = list(factory())
+    _worker_analyzers = [a for a in factory() if not is_cross_file(a)]
 
 
 def _analyze_chunk(root: str, repo_key: str, chunk: list[WalkedFile]) -> Inventory:

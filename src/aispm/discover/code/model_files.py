@@ -137,12 +137,31 @@ class ModelFileAnalyzer:
             "sha256": None,
             "extension_matches": suffix in _config().extensions[found.format],
         }
+        from aispm.artifacts import scan_file  # here: the scanner imports this module's sniffing
+        from aispm.artifacts.model import ArtifactScan
+        from aispm.artifacts.provenance import read_provenance
+
         hashed_size = hashed.stat().st_size
+        scan: ArtifactScan | None = None
         if hashed_size > _config().max_hash_bytes:
+            scan = ArtifactScan(
+                file.rel, found.format, hashed_size, None, error="larger than the hashing limit"
+            )
+        else:
+            try:
+                scan = scan_file(hashed, display_path=file.rel)  # the model-file scanner; never loads it
+            except Exception as exc:  # a scanner bug must not end the repository scan
+                out.warn(self.name, f"model scanner failed: {type(exc).__name__}: {exc}", file.location())
+        if scan is not None and scan.sha256 is not None:
+            props["sha256"] = scan.sha256
+        elif hashed_size > _config().max_hash_bytes:
             props["sha256_skipped"] = f"file is {hashed_size:,} bytes, larger than the hashing limit"
         else:
             props["sha256"] = sha256_file(hashed)
         props.update(found.extra)
+        if scan is not None:
+            props["scan"] = scan.to_json()
+        props["provenance"] = read_provenance(hashed).to_json()
         artifact_id = urn("code", "model_artifact", file.repo_key, rel)
         out.add(
             Asset(

@@ -1,0 +1,487 @@
+"""Symbolic execution of a pickle: a stack and memo machine over the opcode stream that never
+imports or calls anything.  It records which callables the pickle reaches and with which
+arguments, following the indirections an attacker uses to hide them (``getattr``,
+``importlib``, ``operator``, ``vars``/``globals``, ``functools.partial``, names built from
+strings) and nested pickles passed to ``pickle.loads`` & co."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import operator
+from dataclasses import dataclass, field
+from typing import Any
+
+from aispm.artifacts.callables import is_nested_loader, is_string_builder, normalize, resolver_kind
+from aispm.artifacts.context import Budget, LimitExceeded, Malformed
+from aispm.artifacts.pickle_ops import OpReader, Skipped, genops
+from aispm.artifacts.pickle_values import (
+    Attr,
+    Getter,
+    Obj,
+    Opaque,
+    PDict,
+    PersId,
+    PSet,
+    Ref,
+    path_of,
+    render,
+)
+
+_JOBLIB_WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper"
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """Something the pickle does: ``ref`` (names a callable), ``call``, ``nested`` (a pickle
+    payload given to a loader), ``unresolved`` (a name or callee the machine cannot know),
+    ``global_write`` (state written into a module or class)."""
+
+    kind: str
+    path: str
+    text: str
+    offset: int
+    payload: bytes | Skipped | None = None
+
+
+@dataclass(slots=True)
+class Machine:
+    """One pickle's symbolic run."""
+
+    reader: OpReader
+    budget: Budget
+    events: list[Event] = field(default_factory=list)
+    protocol: int = 0
+    ops: int = 0
+    inline_pickles: list[Machine] = field(default_factory=list)
+    _stack: list[Any] = field(default_factory=list)
+    _marks: list[list[Any]] = field(default_factory=list)
+    _saved: int = 0
+    _memo: dict[int, Any] = field(default_factory=dict)
+    _offset: int = 0
+
+    # -- driver -----------------------------------------------------------------------------
+
+    def run(self) -> Any:
+        """Execute until STOP; returns the symbolic result."""
+        limits = self.budget.limits
+        for name, arg, offset in genops(self.reader):
+            self.ops += 1
+            self._offset = offset
+            if self.ops & 0x1FFF == 0:
+                self.budget.check_time()
+            if self.ops > limits.max_pickle_ops:
+                raise LimitExceeded(f"more than {limits.max_pickle_ops:,} pickle opcodes")
+            if name == "STOP":
+                return self._pop()
+            self._step(name, arg)
+            if len(self._stack) + self._saved > limits.max_stack:
+                raise LimitExceeded(f"pickle stack deeper than {limits.max_stack:,} items")
+        raise Malformed("pickle ended without STOP")  # pragma: no cover - genops stops at STOP
+
+    def _emit(self, kind: str, path: str, text: str, payload: bytes | Skipped | None = None) -> None:
+        self.events.append(Event(kind, path, text, self._offset, payload))
+
+    # -- stack ------------------------------------------------------------------------------
+
+    def _push(self, value: Any) -> None:
+        self._stack.append(value)
+
+    def _pop(self) -> Any:
+        if not self._stack:
+            raise Malformed(f"stack underflow at offset {self._offset}")
+        return self._stack.pop()
+
+    def _top(self) -> Any:
+        if not self._stack:
+            raise Malformed(f"stack underflow at offset {self._offset}")
+        return self._stack[-1]
+
+    def _pop_mark(self) -> list[Any]:
+        if not self._marks:
+            raise Malformed(f"no MARK on the stack at offset {self._offset}")
+        items = self._stack
+        self._stack = self._marks.pop()
+        self._saved -= len(self._stack)
+        return items
+
+    def _memo_put(self, index: int, value: Any) -> None:
+        if index not in self._memo and len(self._memo) >= self.budget.limits.max_memo:
+            raise LimitExceeded(f"more than {self.budget.limits.max_memo:,} memo entries")
+        self._memo[index] = value
+
+    def _memo_get(self, index: int) -> Any:
+        if index not in self._memo:
+            raise Malformed(f"memo key {index} read before it was written (offset {self._offset})")
+        return self._memo[index]
+
+    # -- opcodes ----------------------------------------------------------------------------
+
+    def _step(self, name: str, arg: Any) -> None:
+        push = self._push
+        if name in _LITERALS:
+            push(_LITERALS[name])
+        elif name in _VALUE_OPS:
+            push(arg)
+        elif name == "MARK":
+            self._marks.append(self._stack)
+            self._saved += len(self._stack)
+            self._stack = []
+        elif name == "POP":
+            if self._stack:
+                self._stack.pop()
+            else:
+                self._pop_mark()
+        elif name == "POP_MARK":
+            self._pop_mark()
+        elif name == "DUP":
+            push(self._top())
+        elif name == "PROTO":
+            self.protocol = int(arg)
+        elif name == "FRAME":
+            pass
+        elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
+            self._memo_put(int(arg), self._top())
+        elif name == "MEMOIZE":
+            self._memo_put(len(self._memo), self._top())
+        elif name in ("GET", "BINGET", "LONG_BINGET"):
+            push(self._memo_get(int(arg)))
+        elif name in ("EMPTY_LIST",):
+            push([])
+        elif name == "EMPTY_DICT":
+            push(PDict())
+        elif name == "EMPTY_SET":
+            push(PSet())
+        elif name == "LIST":
+            push(self._pop_mark())
+        elif name == "TUPLE":
+            push(tuple(self._pop_mark()))
+        elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
+            count = int(name[-1])
+            if len(self._stack) < count:
+                raise Malformed(f"stack underflow at offset {self._offset}")
+            top = tuple(self._stack[-count:])
+            del self._stack[-count:]
+            push(top)
+        elif name == "DICT":
+            items = self._pop_mark()
+            push(PDict(list(zip(items[::2], items[1::2], strict=False))))
+        elif name == "FROZENSET":
+            push(PSet(self._pop_mark(), frozen=True))
+        elif name == "APPEND":
+            value = self._pop()
+            self._append(self._top(), [value])
+        elif name == "APPENDS":
+            items = self._pop_mark()
+            self._append(self._top(), items)
+        elif name == "ADDITEMS":
+            items = self._pop_mark()
+            target = self._top()
+            if isinstance(target, PSet):
+                target.items.extend(items[: max(0, 4096 - len(target.items))])
+        elif name == "SETITEM":
+            value = self._pop()
+            key = self._pop()
+            self._setitems(self._top(), [(key, value)])
+        elif name == "SETITEMS":
+            items = self._pop_mark()
+            self._setitems(self._top(), list(zip(items[::2], items[1::2], strict=False)))
+        elif name == "GLOBAL":
+            module, attr = arg
+            push(self._ref(f"{module}.{attr}"))
+        elif name == "STACK_GLOBAL":
+            attr = self._pop()
+            module = self._pop()
+            if isinstance(module, str) and isinstance(attr, str):
+                push(self._ref(f"{module}.{attr}"))
+            else:
+                text = f"STACK_GLOBAL({render(module)}, {render(attr)})"
+                self._emit("unresolved", "<unresolved>", text)
+                push(Opaque(text))
+        elif name == "REDUCE":
+            args = self._pop()
+            func = self._pop()
+            push(self._call(func, _as_tuple(args), None))
+        elif name == "NEWOBJ":
+            args = self._pop()
+            cls = self._pop()
+            push(self._call(cls, _as_tuple(args), None))
+        elif name == "NEWOBJ_EX":
+            kwargs = self._pop()
+            args = self._pop()
+            cls = self._pop()
+            push(self._call(cls, _as_tuple(args), _as_kwargs(kwargs)))
+        elif name == "INST":
+            module, attr = arg
+            items = self._pop_mark()
+            push(self._call(self._ref(f"{module}.{attr}"), tuple(items), None))
+        elif name == "OBJ":
+            items = self._pop_mark()
+            if not items:
+                raise Malformed(f"OBJ without a class at offset {self._offset}")
+            push(self._call(items[0], tuple(items[1:]), None))
+        elif name == "BUILD":
+            state = self._pop()
+            self._build(self._top(), state)
+        elif name in ("PERSID", "BINPERSID"):
+            push(PersId(arg if name == "PERSID" else self._pop()))
+        elif name in ("EXT1", "EXT2", "EXT4"):
+            text = f"copyreg extension code {arg}"
+            self._emit("unresolved", "<extension>", text)
+            push(Opaque(text))
+        elif name == "NEXT_BUFFER":
+            push(Opaque("out-of-band buffer"))
+        elif name == "READONLY_BUFFER":
+            pass
+        else:  # pragma: no cover - every opcode of pickle_ops is handled above
+            raise Malformed(f"unhandled opcode {name}")
+
+    # -- containers ---------------------------------------------------------------------------
+
+    def _append(self, target: Any, items: list[Any]) -> None:
+        """APPEND(S) into a list; into an object it calls the object's class (reported with the
+        class itself); into a module or class it is a write into global state."""
+        if isinstance(target, list):
+            target.extend(items[: max(0, 4096 - len(target))])
+        elif isinstance(target, Ref):
+            self._emit("global_write", f"{target.path}.extend", f"{target.path}.extend({render(items)})")
+
+    def _setitems(self, target: Any, pairs: list[tuple[Any, Any]]) -> None:
+        if isinstance(target, PDict):
+            target.items.extend(pairs[: max(0, 4096 - len(target.items))])
+        elif isinstance(target, Ref) and pairs:
+            text = f"{target.path}[{render(pairs[0][0])}] = {render(pairs[0][1])}"
+            self._emit("global_write", f"{target.path}.__setitem__", text)
+
+    def _build(self, target: Any, state: Any) -> None:
+        if isinstance(target, Ref):
+            text = f"{target.path}.__dict__.update({render(state)})"
+            self._emit("global_write", f"{target.path}.__setstate__", text)
+        elif isinstance(target, Obj):
+            target.state = state
+            if normalize(path_of(target) or "") == _JOBLIB_WRAPPER:
+                self._joblib_array(state)
+
+    # -- names and calls ----------------------------------------------------------------------
+
+    def _ref(self, path: str) -> Ref:
+        ref = Ref(normalize(path))
+        self._emit("ref", ref.path, ref.path)
+        return ref
+
+    def _call(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None) -> Any:
+        if isinstance(func, Getter):
+            return self._call_getter(func, args, kwargs)
+        path = path_of(func)
+        text = render(Obj(func, args, kwargs))
+        if isinstance(func, Attr) and isinstance(func.base, str | bytes):
+            args = (func.base, *args)
+        if path is None:
+            self._emit("unresolved", "<unresolved>", text)
+            return Obj(func, args, kwargs)
+        kind = resolver_kind(path)
+        if kind is not None:
+            resolved = self._resolve(kind, path, args, kwargs)
+            if resolved is not None:
+                self._emit("resolved", normalize(path), text)
+                return resolved
+        if is_string_builder(path):
+            built = _build_string(normalize(path), args)
+            if built is not None:
+                return built
+        self._emit("call", normalize(path), text)
+        if is_nested_loader(path):
+            payload = _payload(args)
+            if payload is not None:
+                self._emit("nested", normalize(path), text, payload)
+        return Obj(func, args, kwargs)
+
+    def _call_getter(self, getter: Getter, args: tuple[Any, ...], kwargs: dict[str, Any] | None) -> Any:
+        if getter.kind == "partial":
+            merged = {**(getter.kwargs or {}), **(kwargs or {})} or None
+            return self._call(getter.target, (*getter.args, *args), merged)
+        if not args:
+            return Opaque(render(getter))
+        if getter.kind == "attrgetter" and isinstance(getter.target, str):
+            return self._attribute(args[0], getter.target)
+        if getter.kind == "itemgetter":
+            return self._item(args[0], getter.target)
+        if getter.kind == "methodcaller" and isinstance(getter.target, str):
+            return self._call(self._attribute(args[0], getter.target), getter.args, getter.kwargs)
+        self._emit("unresolved", "<unresolved>", render(getter))
+        return Opaque(render(getter))
+
+    def _resolve(
+        self, kind: str, path: str, args: tuple[Any, ...], kwargs: dict[str, Any] | None
+    ) -> Any | None:
+        """The value an indirection returns, or None when its arguments are not literal."""
+        first = args[0] if args else None
+        second = args[1] if len(args) > 1 else None
+        if kind == "getattr" and isinstance(second, str):
+            return self._attribute(first, second)
+        if kind == "getitem" and len(args) >= 2:
+            return self._item(first, second)
+        if kind == "import" and isinstance(first, str):
+            return self._ref(first)
+        if kind == "vars" and isinstance(first, Ref):
+            return first
+        if kind == "globals" and not args:
+            return self._ref("builtins")
+        if kind in ("attrgetter", "itemgetter", "methodcaller") and args:
+            if kind != "itemgetter" and not isinstance(first, str):
+                return None
+            return Getter(kind, first, args[1:], kwargs)
+        if kind == "partial" and args:
+            return Getter("partial", first, args[1:], kwargs)
+        return None
+
+    def _attribute(self, base: Any, name: str) -> Any:
+        result: Any = None
+        for part in name.split("."):
+            base_ref = base if isinstance(base, Ref) else None
+            result = self._ref(f"{base_ref.path}.{part}") if base_ref is not None else Attr(base, part)
+            base = result
+        return result
+
+    def _item(self, base: Any, key: Any) -> Any:
+        if isinstance(base, Ref) and isinstance(key, str):
+            return self._ref(f"{base.path}.{key}")
+        if isinstance(base, PDict):
+            found = base.get(key)
+            if found is not None:
+                return found
+        if isinstance(base, list | tuple) and isinstance(key, int) and -len(base) <= key < len(base):
+            return base[key]
+        return Opaque(f"{render(base)}[{render(key)}]")
+
+    # -- joblib -------------------------------------------------------------------------------
+
+    def _joblib_array(self, state: Any) -> None:
+        """joblib writes array bytes (or, for object arrays, a whole pickle) right after the
+        wrapper's BUILD: skip the bytes or scan the inline pickle."""
+        if not isinstance(state, PDict):
+            raise Malformed("joblib array wrapper without a state dict")
+        dtype = state.get("dtype")
+        shape = state.get("shape")
+        if _dtype_has_object(dtype):
+            inner = Machine(self.reader, self.budget)
+            self.inline_pickles.append(inner)
+            inner.run()
+            return
+        itemsize = _dtype_itemsize(dtype)
+        if itemsize is None or not isinstance(shape, tuple) or not all(isinstance(n, int) for n in shape):
+            raise Malformed("joblib array wrapper with an unreadable dtype or shape")
+        count = 1
+        for n in shape:
+            count *= n
+        if state.get("numpy_array_alignment_bytes") is not None:
+            padding = self.reader.read(1)[0]
+            self.reader.skip(padding)
+        self.reader.skip(count * itemsize)
+
+
+_LITERALS: dict[str, Any] = {"NONE": None, "NEWTRUE": True, "NEWFALSE": False, "EMPTY_TUPLE": ()}
+_VALUE_OPS = frozenset(
+    {
+        "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4", "FLOAT", "BINFLOAT",
+        "STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE", "SHORT_BINUNICODE",
+        "BINUNICODE8", "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8",
+    }
+)  # fmt: skip
+
+
+def _as_tuple(value: Any) -> tuple[Any, ...]:
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, list):
+        return tuple(value)
+    return (value,)
+
+
+def _as_kwargs(value: Any) -> dict[str, Any] | None:
+    if isinstance(value, PDict):
+        return {str(k): v for k, v in value.items}
+    return None
+
+
+def _payload(args: tuple[Any, ...]) -> bytes | Skipped | None:
+    """The bytes given to a loader, directly or wrapped in ``io.BytesIO``."""
+    if not args:
+        return None
+    first = args[0]
+    if (
+        isinstance(first, Obj)
+        and normalize(path_of(first) or "") in ("io.BytesIO", "_io.BytesIO")
+        and first.args
+    ):
+        first = first.args[0]
+    if isinstance(first, bytes | bytearray):
+        return bytes(first)
+    if isinstance(first, Skipped):
+        return first
+    return None
+
+
+def _build_string(path: str, args: tuple[Any, ...]) -> str | bytes | None:
+    """Evaluate a pure string function on literal arguments (``'o' + 's'``, base64, rot13)."""
+    if not all(isinstance(a, str | bytes | list | tuple) for a in args):
+        return None
+    try:
+        name = path.rsplit(".", 1)[-1]
+        if name in ("add", "concat", "__add__") and len(args) == 2:
+            result = operator.add(args[0], args[1])
+            return result if isinstance(result, str | bytes) else None
+        if name == "join" and len(args) == 2 and isinstance(args[0], str):
+            if isinstance(args[1], list | tuple) and all(isinstance(p, str) for p in args[1]):
+                return args[0].join(args[1])
+            return None
+        if name == "decode" and isinstance(args[0], bytes):
+            return args[0].decode(*[a for a in args[1:2] if isinstance(a, str)])
+        if name == "encode" and isinstance(args[0], str):
+            return args[0].encode(*[a for a in args[1:2] if isinstance(a, str)])
+        if name == "fromhex" and isinstance(args[-1], str):
+            return bytes.fromhex(args[-1])
+        if name in ("b64decode", "urlsafe_b64decode", "a2b_base64") and isinstance(args[0], str | bytes):
+            return base64.urlsafe_b64decode(args[0]) if name.startswith("url") else base64.b64decode(args[0])
+        if name in ("b32decode", "b16decode") and isinstance(args[0], str | bytes):
+            return getattr(base64, name)(args[0])  # type: ignore[no-any-return]
+        if name == "unhexlify" and isinstance(args[0], str | bytes):
+            return binascii.unhexlify(args[0])
+        if name == "decode" and isinstance(args[0], str) and len(args) > 1 and isinstance(args[1], str):
+            decoded: Any = codecs.decode(args[0], args[1])  # type: ignore[call-overload]
+            return decoded if isinstance(decoded, str | bytes) else None
+        if name == "format" and isinstance(args[0], str) and all(isinstance(a, str) for a in args[1:]):
+            return args[0].format(*args[1:]) if len(args[0]) < 10_000 else None
+    except (ValueError, TypeError, LookupError, binascii.Error, IndexError, KeyError):
+        return None
+    return None
+
+
+def _dtype_has_object(dtype: Any, depth: int = 0) -> bool:
+    if depth > 8:
+        return False
+    if isinstance(dtype, Obj):
+        first = dtype.args[0] if dtype.args else None
+        if isinstance(first, str) and first.lstrip("|<>=").startswith("O"):
+            return True
+        return _dtype_has_object(dtype.state, depth + 1)
+    if isinstance(dtype, tuple | list):
+        return any(_dtype_has_object(v, depth + 1) for v in dtype)
+    if isinstance(dtype, PDict):
+        return any(_dtype_has_object(v, depth + 1) for _, v in dtype.items)
+    return False
+
+
+def _dtype_itemsize(dtype: Any) -> int | None:
+    """Item size of a pickled ``numpy.dtype``: the state's elsize, else the digits of its code."""
+    if not isinstance(dtype, Obj) or not dtype.args or not isinstance(dtype.args[0], str):
+        return None
+    state = dtype.state
+    if isinstance(state, tuple) and len(state) >= 6 and isinstance(state[5], int) and state[5] > 0:
+        return state[5]
+    code = dtype.args[0].lstrip("|<>=")
+    digits = "".join(c for c in code if c.isdigit())
+    if digits:
+        return int(digits) * (4 if code.startswith("U") else 1)
+    return {"b": 1, "?": 1, "B": 1}.get(code[:1])

@@ -1,0 +1,388 @@
+"""The model-file scanner: sniff each file's format by content and run its format scanner.
+
+Nothing scanned is imported, unpickled or executed.  Bad content never raises: it ends up in
+``ArtifactScan.error`` (and issues found before the error are kept)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import mmap
+import os
+import tarfile
+import zipfile
+from collections.abc import Callable, Iterator
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from aispm.artifacts import formats
+from aispm.artifacts.archives import sevenzip_members, tar_members, tar_read, zip_members, zip_read
+from aispm.artifacts.compressed import DecompressingReader
+from aispm.artifacts.context import Budget, Ctx, LimitExceeded, Malformed, Outcome, ScanAbort
+from aispm.artifacts.model import DEFAULT_LIMITS, ArtifactScan, Limits
+from aispm.artifacts.numpy_format import scan_npy
+from aispm.artifacts.pickle_scan import scan_pickle_bytes, scan_pickle_stream
+from aispm.artifacts.sniff import HEAD, compression_of, identify
+from aispm.artifacts.torchscript import scan_code
+from aispm.core.model import Severity
+from aispm.discover.code.model_files import classify_zip
+
+__all__ = ["identify", "scan_bytes", "scan_file", "scan_tree"]
+
+Handler = Callable[[Any, str, Ctx, Outcome], None]
+_HASH_CHUNK = 1024 * 1024
+
+
+# -- public API -----------------------------------------------------------------------------------
+
+
+def scan_file(
+    path: Path, *, limits: Limits = DEFAULT_LIMITS, display_path: str | None = None
+) -> ArtifactScan:
+    """Scan one file (or a TensorFlow SavedModel directory) without loading it."""
+    shown = display_path or str(path)
+    try:
+        if path.is_dir():
+            return formats.scan_saved_model_dir(path, shown, _context(limits, str(path)))
+        size = path.stat().st_size
+        digest = _sha256(path)
+    except OSError as exc:
+        return ArtifactScan(shown, None, 0, None, error=f"cannot read: {exc.strerror or exc}")
+    if size == 0:
+        return ArtifactScan(shown, None, 0, digest, error=None)
+    ctx = _context(limits, str(path.parent))
+    out = Outcome()
+    name = PurePosixPath(shown.replace("\\", "/")).name or path.name  # a cache blob goes by its link's name
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(HEAD)
+            fmt = identify(head, name)
+            out.format = fmt
+            if fmt is None:
+                return ArtifactScan(shown, None, size, digest)
+            if size > limits.max_file_bytes:
+                out.error = f"file of {size:,} bytes is larger than the parsing limit; hashed only"
+            else:
+                with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+                    _run(fmt, buf, name, ctx, out)
+    except OSError as exc:
+        out.error = f"cannot read: {exc.strerror or exc}"
+    return _result(shown, size, digest, out)
+
+
+def scan_bytes(data: bytes, name: str, *, limits: Limits = DEFAULT_LIMITS) -> ArtifactScan:
+    """Scan content already in memory (an archive member, an S3 object)."""
+    ctx = _context(limits, None)
+    found = _scan_member(data, name, ctx)
+    if found is not None:
+        return found
+    return ArtifactScan(name, None, len(data), hashlib.sha256(data).hexdigest())
+
+
+def scan_tree(root: Path, *, limits: Limits = DEFAULT_LIMITS) -> Iterator[ArtifactScan]:
+    """Every model file below ``root``: files whose content is not a model format are skipped
+    after reading their first bytes; a SavedModel directory is one artifact; symlinks are
+    followed only when they resolve inside ``root`` (the Hugging Face cache's snapshots → blobs)."""
+    root = root.resolve()
+    if root.is_file():
+        yield scan_file(root, limits=limits)
+        return
+    seen: set[Path] = set()
+    for base, dirs, files in os.walk(root, followlinks=False):
+        here = Path(base)
+        dirs[:] = sorted(
+            d for d in dirs if d not in (".git", "__pycache__", "node_modules") and _inside(here / d, root)
+        )
+        if "saved_model.pb" in files:
+            yield scan_file(here, limits=limits, display_path=str(here))
+            dirs[:] = []
+            continue
+        for name in sorted(files):
+            entry = here / name
+            if not _inside(entry, root):
+                continue
+            real = entry.resolve()
+            if real in seen or not real.is_file():
+                continue
+            if _looks_like_model(real, name):  # a blob is recognised under its snapshot name
+                seen.add(real)
+                yield scan_file(real, limits=limits, display_path=str(entry))
+
+
+# -- dispatch -------------------------------------------------------------------------------------
+
+
+def _context(limits: Limits, folder: str | None) -> Ctx:
+    return Ctx(Budget.start(limits), 0, folder, _scan_member)
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):
+        return False
+
+
+def _looks_like_model(path: Path, name: str) -> bool:
+    try:
+        with path.open("rb") as fh:
+            return identify(fh.read(HEAD), name) is not None
+    except OSError:
+        return True  # let scan_file report why it cannot be read
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        while chunk := fh.read(_HASH_CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _result(path: str, size: int, digest: str | None, out: Outcome) -> ArtifactScan:
+    return ArtifactScan(
+        path=path,
+        format=out.format,
+        size=size,
+        sha256=digest,
+        issues=tuple(out.issues),
+        error=out.error,
+        members=tuple(out.members),
+        metadata=out.metadata,
+    )
+
+
+def _run(fmt: str, buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
+    """Run the scanner of ``fmt``; parse errors and exceeded limits become ``out.error``."""
+    try:
+        _HANDLERS[fmt](buf, name, ctx, out)
+    except LimitExceeded as exc:
+        out.error = out.error or str(exc)
+        out.add("limit", Severity.MEDIUM, str(exc))
+    except ScanAbort as exc:
+        out.error = out.error or str(exc)
+    except (RecursionError, MemoryError) as exc:
+        out.error = out.error or f"{type(exc).__name__}: input too deeply nested or too large"
+    except (
+        ValueError,
+        KeyError,
+        IndexError,
+        TypeError,
+        EOFError,
+        OverflowError,
+        UnicodeError,
+        OSError,
+    ) as exc:
+        out.error = out.error or f"malformed {fmt}: {type(exc).__name__}: {exc}"
+    except (NotImplementedError, RuntimeError, zipfile.BadZipFile, tarfile.TarError) as exc:
+        out.error = out.error or f"unsupported {fmt}: {type(exc).__name__}: {exc}"
+    except Exception as exc:  # a scanner bug must not stop the scan of other files
+        out.error = out.error or f"internal error scanning {fmt}: {type(exc).__name__}: {exc}"
+
+
+def _scan_member(data: bytes, name: str, ctx: Ctx) -> ArtifactScan | None:
+    """Scan one member's bytes; None when it is not a model file."""
+    fmt = identify(data[:HEAD], name)
+    if fmt is None:
+        return None
+    out = Outcome(format=fmt)
+    _run(fmt, data, name, ctx, out)
+    return _result(name, len(data), hashlib.sha256(data).hexdigest(), out)
+
+
+def _member_scan(data: bytes, name: str, ctx: Ctx, out: Outcome) -> None:
+    try:
+        inner = ctx.deeper()
+    except LimitExceeded as exc:
+        out.add("limit", Severity.MEDIUM, str(exc), member=name)
+        return
+    found = _scan_member(data, name, inner)
+    if found is not None:
+        out.members.append(found)
+
+
+class _MmapRaw(io.RawIOBase):
+    """A read-only, seekable raw file over a memory map (zipfile and tarfile need one)."""
+
+    def __init__(self, buf: mmap.mmap) -> None:
+        self._buf = buf
+        self._pos = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def readinto(self, target: Any) -> int:
+        chunk = self._buf[self._pos : self._pos + len(target)]
+        target[: len(chunk)] = chunk
+        self._pos += len(chunk)
+        return len(chunk)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        base = {0: 0, 1: self._pos, 2: len(self._buf)}[whence]
+        self._pos = max(0, base + offset)
+        return self._pos
+
+    def tell(self) -> int:
+        return self._pos
+
+
+def _stream(buf: Any) -> io.BufferedReader | io.BytesIO:
+    """A fresh seekable stream over the bytes or memory map ``buf``."""
+    if isinstance(buf, mmap.mmap):
+        return io.BufferedReader(_MmapRaw(buf))
+    return io.BytesIO(buf)
+
+
+# -- format scanners ------------------------------------------------------------------------------
+
+
+def _pickle(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
+    scan_pickle_stream(_stream(buf), len(buf), ctx.budget, out, depth=ctx.depth)
+
+
+def _pytorch_legacy(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
+    out.format = "pytorch_legacy"
+    _pickle(buf, name, ctx, out)
+
+
+def _numpy(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
+    scan_npy(buf, name, ctx, out)
+
+
+def _compressed(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
+    data = buf[2:] if bytes(buf[:2]) == b"ZF" else buf
+    kind = compression_of(bytes(data[:16]))
+    if kind is None:
+        raise Malformed("unknown compression")
+    out.metadata["compression"] = kind
+    reader = DecompressingReader(data, kind, ctx.budget)
+    inner_name = name.rsplit(".", 1)[0] if "." in name else name
+    head = reader.read(512)
+    if head[:1] == b"\x80" or (head and chr(head[0]) in "(c]}"):
+        out.format = "joblib" if name.lower().endswith((".joblib", ".z")) or b"joblib" in head else "pickle"
+        stream = _Prefixed(head, reader)
+        scan_pickle_stream(stream, None, ctx.budget, out, depth=ctx.depth)
+        return
+    data_all = head + reader.read_all(ctx.budget.limits.max_member_bytes)
+    _member_scan(data_all, inner_name, ctx, out)
+    out.format = "compressed"
+
+
+class _Prefixed:
+    """A stream that first returns ``head`` then reads from ``rest``."""
+
+    def __init__(self, head: bytes, rest: DecompressingReader) -> None:
+        self._head = head
+        self._rest = rest
+
+    def read(self, n: int = -1) -> bytes:
+        if self._head:
+            out, self._head = self._head[:n], self._head[n:]
+            return out
+        return self._rest.read(n)
+
+
+def _zip(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
+    try:
+        archive = zipfile.ZipFile(_stream(buf))
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        ValueError,
+        EOFError,
+        OSError,
+    ) as exc:
+        raise Malformed(f"zip: {exc}") from None
+    with archive:
+        members = list(zip_members(archive, ctx.budget, out))
+        names = [m.name for m in members]
+        kind = classify_zip(names)
+        if kind is not None and kind.format == "pytorch":
+            out.format = "torchscript" if kind.extra.get("variant") == "torchscript" else "pytorch"
+            _torch_zip(archive, members, ctx, out)
+        elif kind is not None and kind.format == "keras_v3":
+            out.format = "keras_v3"
+            for member in members:
+                data = zip_read(archive, member, ctx.budget)
+                if member.name == "config.json":
+                    formats.scan_keras_config_bytes(data, out, member.name)
+                elif member.name.endswith(".h5"):
+                    continue
+                else:
+                    _member_scan(data, member.name, ctx, out)
+        elif kind is not None and kind.format == "numpy":
+            out.format = "npz"
+            for member in members:
+                data = zip_read(archive, member, ctx.budget)
+                inner = Outcome(format="numpy")
+                _run("numpy", data, member.name, ctx, inner)
+                out.members.append(_result(member.name, len(data), hashlib.sha256(data).hexdigest(), inner))
+        else:
+            for member in members:
+                head = zip_read(archive, member, ctx.budget, cap=HEAD)
+                if identify(head, member.name) is None:
+                    continue
+                _member_scan(zip_read(archive, member, ctx.budget), member.name, ctx, out)
+
+
+def _torch_zip(archive: zipfile.ZipFile, members: list[Any], ctx: Ctx, out: Outcome) -> None:
+    """Only what ``torch.load`` / ``torch.jit.load`` interprets: the pickles and the code."""
+    pickles = 0
+    for member in members:
+        base = PurePosixPath(member.name)
+        if base.suffix == ".pkl":
+            pickles += 1
+            data = zip_read(archive, member, ctx.budget)
+            scan_pickle_bytes(data, ctx.budget, out, depth=ctx.depth, member=member.name)
+        elif "code" in base.parts[:-1] and base.suffix == ".py":
+            data = zip_read(archive, member, ctx.budget)
+            scan_code(data.decode("utf-8", "replace"), member.name, out)
+    out.metadata["pickle_members"] = pickles
+
+
+def _tar(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
+    try:
+        archive = tarfile.open(fileobj=_stream(buf), mode="r:")  # noqa: SIM115 - closed by the with below
+    except (tarfile.TarError, ValueError, EOFError, OSError) as exc:
+        raise Malformed(f"tar: {exc}") from None
+    with archive:
+        for member, info in tar_members(archive, ctx.budget, out):
+            head = tar_read(archive, info, ctx.budget, cap=HEAD)
+            if identify(head, member.name) is None and PurePosixPath(member.name).name not in (
+                "pickle",
+                "sys_info",
+            ):
+                continue
+            data = tar_read(archive, info, ctx.budget)
+            if PurePosixPath(member.name).name in ("pickle", "sys_info", "storages", "tensors"):
+                out.format = "pytorch_tar" if PurePosixPath(member.name).name == "pickle" else out.format
+                scan_pickle_bytes(data, ctx.budget, out, depth=ctx.depth, member=member.name)
+                continue
+            _member_scan(data, member.name, ctx, out)
+
+
+def _sevenzip(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
+    for member_name, data in sevenzip_members(_stream(buf), ctx.budget, out):
+        _member_scan(data, member_name, ctx, out)
+
+
+_HANDLERS: dict[str, Handler] = {
+    "pickle": _pickle,
+    "joblib": _pickle,
+    "pytorch_legacy": _pytorch_legacy,
+    "numpy": _numpy,
+    "compressed": _compressed,
+    "zip": _zip,
+    "tar": _tar,
+    "7z": _sevenzip,
+    "safetensors": formats.scan_safetensors,
+    "gguf": formats.scan_gguf,
+    "onnx": formats.scan_onnx,
+    "tf_savedmodel": formats.scan_saved_model_pb,
+    "keras_h5": formats.scan_keras_h5,
+    "hf_config": formats.scan_hf_config,
+}

@@ -1,0 +1,78 @@
+"""Lambda functions (with their environment, redacted), function URLs and resource policies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aispm.core.model import JSON, RelationKind
+from aispm.discover.aws.catalog import aws_catalog
+from aispm.discover.aws.scope import Scope, asset_id
+
+
+def collect_lambda(scope: Scope) -> None:
+    functions = scope.paginate("list_functions", "Functions", page_size=50)
+    extras = scope.each(lambda fn: _extras(scope, fn), functions)
+    for fn, (urls, policy, unread) in zip(functions, extras, strict=True):
+        arn = str(fn["FunctionArn"])
+        env = (fn.get("Environment") or {}).get("Variables") or {}
+        asset = scope.add(
+            "lambda:function",
+            arn,
+            str(fn.get("FunctionName")),
+            fn,
+            role_arn=fn.get("Role"),
+            image_uri=(fn.get("ImageConfigResponse") or {}).get("ImageUri") or None,
+            policy=policy,
+            ai_signals=_ai_signals(env) or None,
+            unread=unread or None,
+        )
+        for url in urls:
+            url_arn = f"{arn}/function-url"
+            fields = {**url, "function_arn": arn}
+            url_asset = scope.add(
+                "lambda:function-url",
+                url_arn,
+                str(url.get("FunctionUrl") or url_arn),
+                fields,
+                function_arn=arn,
+                function_policy=policy,
+                links=False,
+            )
+            scope.out.relate(url_asset.id, RelationKind.EXPOSES, asset.id)
+    scope.facts["functions"] = functions
+
+
+def _extras(scope: Scope, fn: dict[str, Any]) -> tuple[list[Any], JSON, list[str]]:
+    name = str(fn.get("FunctionName"))
+    unread: list[str] = []
+    url = scope.call(
+        "get_function_url_config", resource=name, missing=("ResourceNotFoundException",), FunctionName=name
+    )
+    if url is None:
+        unread.append("get_function_url_config")
+    url_list = [{k: v for k, v in url.items() if k != "ResponseMetadata"}] if url else []
+    response = scope.call(
+        "get_policy", resource=name, missing=("ResourceNotFoundException",), FunctionName=name
+    )
+    if response is None:
+        unread.append("get_policy")
+        return url_list, None, unread
+    text = response.get("Policy")
+    return url_list, json.loads(text) if isinstance(text, str) else None, unread
+
+
+def _ai_signals(env: dict[str, Any]) -> list[str]:
+    catalog = aws_catalog()
+    signals = []
+    for name, value in env.items():
+        lowered = name.lower()
+        if any(word in lowered for word in catalog.ai_env_words):
+            signals.append(f"env:{name}")
+        elif isinstance(value, str) and catalog.is_bedrock_model_id(value):
+            signals.append(f"model:{name}")
+    return signals
+
+
+def function_id(arn: str) -> str:
+    return asset_id("lambda:function", arn)

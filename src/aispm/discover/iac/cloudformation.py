@@ -1,0 +1,174 @@
+"""CloudFormation templates (YAML with short-form intrinsic tags, or JSON).
+
+Tags (``!Ref``, ``!GetAtt``, ``!Sub`` ...) are read as their long form (``{"Ref": ...}``) by a
+safe loader; nothing is executed.  ``Ref`` to a parameter takes its ``Default``; ``Ref``,
+``Fn::GetAtt`` and ``${...}`` in ``Fn::Sub`` to another resource are recorded as references;
+``Fn::Join``, ``Fn::Select`` and ``Fn::FindInMap`` are evaluated when their inputs are known.
+Other intrinsic functions stay unevaluated (``${Fn::If}``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+
+from aispm.core.model import JSON
+from aispm.discover.iac.resource import IacResource
+
+
+class TemplateError(Exception):
+    """The file is not a readable template."""
+
+
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
+    """SafeLoader with CloudFormation tags and without YAML 1.1 timestamps (``2012-10-17``)."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    name = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if name == "Fn::GetAtt" and isinstance(value, str):
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_Loader.add_multi_constructor("!", _intrinsic)
+
+PSEUDO = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
+
+
+def looks_like_template(head: bytes) -> bool:
+    """Cheap test on a file's first bytes."""
+    return b"AWSTemplateFormatVersion" in head or (b"AWS::" in head and b"Resources" in head)
+
+
+def load_template(text: str, is_json: bool) -> dict[str, Any]:
+    try:
+        data = json.loads(text) if is_json else yaml.load(text, Loader=_Loader)
+    except (ValueError, yaml.YAMLError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise TemplateError(f"not a valid {'JSON' if is_json else 'YAML'} template: {first[:200]}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("Resources"), dict):
+        raise TemplateError("no Resources section")
+    return data
+
+
+def template_resources(data: dict[str, Any], text: str, rel: str) -> list[IacResource]:
+    """The resources of a loaded template with intrinsic functions resolved where possible."""
+    params = {k: v.get("Default") for k, v in (data.get("Parameters") or {}).items() if isinstance(v, dict)}
+    mappings = data.get("Mappings") or {}
+    names = set(data["Resources"])
+    out = []
+    for logical, body in data["Resources"].items():
+        if not isinstance(body, dict) or not isinstance(body.get("Type"), str):
+            continue
+        attrs: dict[str, JSON] = {}
+        refs: dict[str, list[str]] = {}
+        for key, raw in (body.get("Properties") or {}).items():
+            found: list[str] = []
+            attrs[key] = _resolve(raw, params, mappings, names, found)
+            if found:
+                refs[key] = [r for r in dict.fromkeys(found) if r != logical]
+        out.append(
+            IacResource(
+                engine="cloudformation",
+                type=body["Type"],
+                name=str(logical),
+                address=f"cfn:{rel}/{logical}",
+                file=rel,
+                line=_line_of(text, str(logical)),
+                attrs=attrs,
+                refs=refs,
+            )
+        )
+    return out
+
+
+def _resolve(value: Any, params: dict[str, Any], mappings: Any, names: set[str], refs: list[str]) -> JSON:
+    def again(v: Any) -> JSON:
+        return _resolve(v, params, mappings, names, refs)
+
+    if isinstance(value, list):
+        return [again(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if len(value) == 1:
+        ((fn, arg),) = value.items()
+        if fn == "Ref" and isinstance(arg, str):
+            if arg in names:
+                refs.append(arg)
+                return "${" + arg + "}"
+            if params.get(arg) is not None:
+                return params[arg]
+            return PSEUDO.get(arg, "${" + arg + "}")
+        if fn == "Fn::GetAtt" and isinstance(arg, list) and arg:
+            if arg[0] in names:
+                refs.append(str(arg[0]))
+            return "${" + ".".join(str(a) for a in arg) + "}"
+        if fn == "Fn::Sub":
+            template, local = (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 else (arg, {})
+            if isinstance(template, str):
+                return _sub(template, {k: again(v) for k, v in (local or {}).items()}, params, names, refs)
+        if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
+            parts = again(arg[1])
+            if isinstance(parts, list) and all(isinstance(p, str | int | float) for p in parts):
+                return str(arg[0]).join(str(p) for p in parts)
+            return "${Fn::Join}"
+        if fn == "Fn::Select" and isinstance(arg, list) and len(arg) == 2:
+            items = again(arg[1])
+            index = again(arg[0])
+            if isinstance(items, list) and str(index).isdigit() and int(str(index)) < len(items):
+                return items[int(str(index))]
+            return "${Fn::Select}"
+        if fn == "Fn::FindInMap" and isinstance(arg, list) and len(arg) == 3:
+            keys = [again(a) for a in arg]
+            try:
+                return mappings[keys[0]][keys[1]][keys[2]]
+            except (KeyError, TypeError):
+                return "${Fn::FindInMap}"
+        if fn.startswith("Fn::") or fn == "Condition":
+            again(arg)  # still record the references inside
+            return "${" + fn + "}"
+    return {str(k): again(v) for k, v in value.items()}
+
+
+_SUB = re.compile(r"\$\{(!?)([^}]+)\}")
+
+
+def _sub(
+    template: str, local: dict[str, JSON], params: dict[str, Any], names: set[str], refs: list[str]
+) -> str:
+    def replace(match: re.Match[str]) -> str:
+        if match.group(1):
+            return "${" + match.group(2) + "}"
+        name = match.group(2).strip()
+        head = name.split(".")[0]
+        if name in local and isinstance(local[name], str | int | float):
+            return str(local[name])
+        if head in names:
+            refs.append(head)
+            return match.group(0)
+        if params.get(name) is not None:
+            return str(params[name])
+        return str(PSEUDO.get(name, match.group(0)))
+
+    return _SUB.sub(replace, template)
+
+
+def _line_of(text: str, logical: str) -> int | None:
+    match = re.search(rf'^\s*"?{re.escape(logical)}"?\s*:', text, re.M)
+    return text.count("\n", 0, match.start()) + 1 if match else None

@@ -1,0 +1,705 @@
+"""AWS rules: a positive, a negative and (where coverage matters) an unknown inventory per rule.
+
+Inventories are built by hand following the AWS asset contract (boto3 Describe*/Get* fields plus
+``arn``, ``account_id``, ``region``, ``resource_type``).  ``AWS_CASES`` joins the shared case table
+of test_builtin_rules.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from aispm.core.ids import urn
+from aispm.core.model import Asset, AssetKind, Finding, Inventory, Location, RelationKind, Severity
+from aispm.discover.aws.iam_eval import annotate
+from aispm.posture import Policy, builtin_rules, evaluate
+
+ACCT = "111122223333"
+REGION = "us-east-1"
+DEFAULT = Policy()
+_KINDS = {
+    "aws:account": AssetKind.IDENTITY,
+    "sagemaker:notebook-instance": AssetKind.NOTEBOOK,
+    "sagemaker:notebook-lifecycle-config": AssetKind.PIPELINE,
+    "sagemaker:model": AssetKind.MODEL,
+    "sagemaker:training-job": AssetKind.PIPELINE,
+    "sagemaker:processing-job": AssetKind.PIPELINE,
+    "sagemaker:endpoint": AssetKind.MODEL_ENDPOINT,
+    "sagemaker:endpoint-config": AssetKind.MODEL_ENDPOINT,
+    "sagemaker:domain": AssetKind.WORKLOAD,
+    "sagemaker:model-package": AssetKind.MODEL,
+    "bedrock:guardrail": AssetKind.GUARDRAIL,
+    "bedrock:invocation-logging": AssetKind.DATA_STORE,
+    "bedrock:agent": AssetKind.AGENT,
+    "bedrock:custom-model": AssetKind.MODEL,
+    "bedrock:data-source": AssetKind.DATASET,
+    "bedrock:prompt": AssetKind.PROMPT_TEMPLATE,
+    "s3:bucket": AssetKind.DATA_STORE,
+    "iam:role": AssetKind.IDENTITY,
+    "iam:user": AssetKind.IDENTITY,
+    "lambda:function": AssetKind.WORKLOAD,
+    "lambda:function-url": AssetKind.MODEL_ENDPOINT,
+}
+
+
+def res(rtype: str, name: str, **props: Any) -> Asset:
+    service = rtype.split(":")[0]
+    default_arn = f"arn:aws:{service}:{REGION}:{ACCT}:{rtype.split(':')[1]}/{name}"
+    arn = props.pop("arn", default_arn)
+    base = {"arn": arn, "account_id": ACCT, "region": REGION, "resource_type": rtype}
+    return Asset(
+        urn("aws", rtype, arn), _KINDS[rtype], name, "aws", properties={**base, **props}, source="aws"
+    )
+
+
+def account(**services: str) -> Asset:
+    cov = {"sagemaker": "ok", "bedrock": "ok", "bedrock-agent": "ok", "lambda": "ok", "apigateway": "ok"}
+    cov.update({k.replace("_", "-"): v for k, v in services.items()})
+    glob = {"iam": cov.pop("iam", "ok"), "s3": cov.pop("s3", "ok")}
+    return Asset(
+        urn("aws", "account", ACCT),
+        AssetKind.IDENTITY,
+        ACCT,
+        "aws",
+        properties={
+            "account_id": ACCT,
+            "resource_type": "aws:account",
+            "coverage": {REGION: cov, "global": glob},
+            "vpc_endpoints": {
+                REGION: [
+                    f"com.amazonaws.{REGION}.{s}"
+                    for s in ("bedrock", "bedrock-runtime", "bedrock-agent-runtime")
+                ]
+            },
+        },
+        source="aws",
+    )
+
+
+def inv(
+    *assets: Asset, rels: tuple[tuple[Asset, RelationKind, Asset], ...] = (), **coverage: str
+) -> Inventory:
+    out = Inventory.of([account(**coverage), *assets])
+    for a, kind, b in rels:
+        out.relate(a.id, kind, b.id)
+    annotate(out)
+    return out
+
+
+def notebook(**props: Any) -> Asset:
+    base = {
+        "RoleArn": f"arn:aws:iam::{ACCT}:role/nb",
+        "DirectInternetAccess": "Disabled",
+        "RootAccess": "Disabled",
+        "SubnetId": "subnet-1",
+        "KmsKeyId": "key",
+    }
+    return res("sagemaker:notebook-instance", "nb", **{**base, **props})
+
+
+def model(**props: Any) -> Asset:
+    base = {
+        "ExecutionRoleArn": "r",
+        "EnableNetworkIsolation": True,
+        "VpcConfig": {"Subnets": ["s"], "SecurityGroupIds": ["g"]},
+        "PrimaryContainer": {"Image": "img", "Environment": {"MODEL_ID": "x"}},
+    }
+    return res("sagemaker:model", "m", **{**base, **props})
+
+
+def job(**props: Any) -> Asset:
+    base = {
+        "RoleArn": "r",
+        "EnableNetworkIsolation": True,
+        "EnableInterContainerTrafficEncryption": True,
+        "VpcConfig": {"Subnets": ["s"], "SecurityGroupIds": ["g"]},
+        "ResourceConfig": {"VolumeKmsKeyId": "k"},
+        "OutputDataConfig": {"KmsKeyId": "k", "S3OutputPath": "s3://b/out"},
+        "Environment": {},
+    }
+    return res("sagemaker:training-job", "j", **{**base, **props})
+
+
+def endpoint_config(**props: Any) -> Asset:
+    base = {"ProductionVariants": [{"VariantName": "v", "InitialInstanceCount": 2}], "KmsKeyId": "k"}
+    return res("sagemaker:endpoint-config", "ec", **{**base, **props})
+
+
+GOOD_FILTERS = {
+    "contentPolicy": {
+        "filters": [{"type": "PROMPT_ATTACK", "inputStrength": "HIGH", "outputStrength": "NONE"}]
+    },
+    "sensitiveInformationPolicy": {"piiEntities": [{"type": "EMAIL", "action": "ANONYMIZE"}]},
+    "contextualGroundingPolicy": {
+        "filters": [
+            {"type": "GROUNDING", "threshold": 0.7, "action": "BLOCK", "enabled": True},
+            {"type": "RELEVANCE", "threshold": 0.7, "action": "BLOCK", "enabled": True},
+        ]
+    },
+}
+
+
+def guardrail(**props: Any) -> Asset:
+    return res("bedrock:guardrail", "g", **{"blockedInputMessaging": "no", **GOOD_FILTERS, **props})
+
+
+def logging_cfg(config: dict[str, Any] | None) -> Asset:
+    props = {"loggingConfig": config} if config is not None else {}
+    return res("bedrock:invocation-logging", f"invocation-logging-{REGION}", **props)
+
+
+LOG_OK = {"s3Config": {"bucketName": "logs"}, "textDataDeliveryEnabled": True}
+
+
+def bucket(name: str, **props: Any) -> Asset:
+    base: dict[str, Any] = {
+        "policy": None,
+        "acl_grants": [],
+        "public_access_block": None,
+        "encryption": {"Rules": [{"ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms"}}]},
+    }
+    return res("s3:bucket", name, arn=f"arn:aws:s3:::{name}", **{**base, **props})
+
+
+def agent(name: str = "a", role: str = "arn:aws:iam::111122223333:role/agent", **props: Any) -> Asset:
+    base = {
+        "agentResourceRoleArn": role,
+        "instruction": "help",
+        "guardrailConfiguration": {"guardrailIdentifier": "g"},
+    }
+    return res("bedrock:agent", name, **{**base, **props})
+
+
+def policy_doc(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def iam_role(
+    name: str, *statements: dict[str, Any], trust: dict[str, Any] | None = None, **props: Any
+) -> Asset:
+    base = {
+        "AssumeRolePolicyDocument": trust
+        or policy_doc(
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "sagemaker.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ),
+        "attached_policies": [],
+        "inline_policies": [{"PolicyName": "p", "document": policy_doc(*statements)}] if statements else [],
+    }
+    return res("iam:role", name, arn=f"arn:aws:iam::{ACCT}:role/{name}", **{**base, **props})
+
+
+def iam_user(name: str, *statements: dict[str, Any], **props: Any) -> Asset:
+    base = {
+        "attached_policies": [],
+        "inline_policies": [{"PolicyName": "p", "document": policy_doc(*statements)}] if statements else [],
+        "service_specific_credentials": [],
+    }
+    return res("iam:user", name, arn=f"arn:aws:iam::{ACCT}:user/{name}", **{**base, **props})
+
+
+def allow(action: Any, resource: Any = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def secret_asset(provider: str = "openai") -> Asset:
+    return Asset(
+        urn("secret", "secret", provider, "abcd"),
+        AssetKind.SECRET,
+        f"{provider} key",
+        provider,
+        None,
+        {
+            "secret_type": f"{provider}_api_key",
+            "provider": provider,
+            "redacted": "sk-…abcd",
+            "variable": "KEY",
+        },
+    )
+
+
+def with_secret(holder: Asset, provider: str = "openai") -> Inventory:
+    s = secret_asset(provider)
+    return inv(holder, s, rels=((holder, RelationKind.CONTAINS, s),))
+
+
+def artifact(uri: str, fmt: str, verdict: str = "clean") -> Asset:
+    return Asset(
+        urn("aws", "model_artifact", uri),
+        AssetKind.MODEL_ARTIFACT,
+        uri.rsplit("/", 1)[-1],
+        "aws",
+        Location(uri=uri),
+        {"format": fmt, "scan": {"verdict": verdict, "issues": []}},
+    )
+
+
+def bedrock_region(*extra: Asset, **coverage: str) -> Inventory:
+    return inv(res("bedrock:custom-model", "cm", jobArn="j", modelKmsKeyArn="k"), *extra, **coverage)
+
+
+def sm_region(*extra: Asset) -> Inventory:
+    return inv(model(), *extra)
+
+
+def notebook_with_role(readable: bool) -> Inventory:
+    stmt = allow("s3:GetObject", "arn:aws:s3:::train/*" if readable else "arn:aws:s3:::other/*")
+    role = iam_role("nb", stmt)
+    nb = notebook(DirectInternetAccess="Enabled", RootAccess="Enabled", SubnetId=None)
+    data = bucket("train")
+    tj = job()
+    return inv(nb, role, data, tj, rels=((nb, RelationKind.RUNS_AS, role), (tj, RelationKind.READS, data)))
+
+
+def public_policy(action: str) -> dict[str, Any]:
+    return policy_doc(
+        {"Effect": "Allow", "Principal": "*", "Action": action, "Resource": "arn:aws:s3:::train/*"}
+    )
+
+
+def ai_bucket(**props: Any) -> Inventory:
+    data = bucket("train", **props)
+    tj = job()
+    return inv(data, tj, rels=((tj, RelationKind.READS, data),))
+
+
+def function_url(auth: str) -> Inventory:
+    fn = res("lambda:function", "chat", Role="r", Environment={"Variables": {}})
+    url = res("lambda:function-url", "chat-url", AuthType=auth, FunctionUrl="https://x.lambda-url.on.aws/")
+    return inv(fn, url, rels=((url, RelationKind.EXPOSES, fn),))
+
+
+def capture(kms: str | None, **bucket_props: Any) -> Inventory:
+    cfg = endpoint_config(
+        DataCaptureConfig={"EnableCapture": True, "DestinationS3Uri": "s3://cap/x", "KmsKeyId": kms}
+    )
+    return inv(cfg, bucket("cap", **bucket_props))
+
+
+Case = tuple[str, Callable[[], Inventory], Callable[[], Inventory], Policy]
+FULL = {
+    "PolicyArn": "arn:aws:iam::aws:policy/AmazonBedrockFullAccess",
+    "PolicyName": "AmazonBedrockFullAccess",
+}
+BEDROCK_KEY = {
+    "ServiceName": "bedrock.amazonaws.com",
+    "Status": "Active",
+    "ServiceSpecificCredentialId": "ACCA1",
+}
+AWS_CASES: list[Case] = [
+    (
+        "AISPM-AWS-001",
+        lambda: inv(notebook(DirectInternetAccess="Enabled")),
+        lambda: inv(notebook()),
+        DEFAULT,
+    ),
+    ("AISPM-AWS-002", lambda: inv(notebook(RootAccess="Enabled")), lambda: inv(notebook()), DEFAULT),
+    ("AISPM-AWS-003", lambda: inv(notebook(SubnetId=None)), lambda: inv(notebook()), DEFAULT),
+    ("AISPM-AWS-004", lambda: inv(notebook(KmsKeyId=None)), lambda: inv(notebook()), DEFAULT),
+    (
+        "AISPM-AWS-005",
+        lambda: with_secret(
+            res("sagemaker:notebook-lifecycle-config", "lc", OnStart=[{"Content": "x"}]), "generic"
+        ),
+        lambda: inv(res("sagemaker:notebook-lifecycle-config", "lc", OnStart=[{"Content": "x"}])),
+        DEFAULT,
+    ),
+    ("AISPM-AWS-006", lambda: inv(model(EnableNetworkIsolation=False)), lambda: inv(model()), DEFAULT),
+    ("AISPM-AWS-007", lambda: inv(model(VpcConfig=None)), lambda: inv(model()), DEFAULT),
+    ("AISPM-AWS-008", lambda: inv(job(EnableNetworkIsolation=False)), lambda: inv(job()), DEFAULT),
+    (
+        "AISPM-AWS-009",
+        lambda: inv(job(EnableInterContainerTrafficEncryption=False)),
+        lambda: inv(job()),
+        DEFAULT,
+    ),
+    ("AISPM-AWS-010", lambda: inv(job(ResourceConfig={})), lambda: inv(job()), DEFAULT),
+    ("AISPM-AWS-011", lambda: inv(job(VpcConfig=None)), lambda: inv(job()), DEFAULT),
+    ("AISPM-AWS-012", lambda: inv(endpoint_config(KmsKeyId=None)), lambda: inv(endpoint_config()), DEFAULT),
+    (
+        "AISPM-AWS-013",
+        lambda: inv(endpoint_config(ProductionVariants=[{"VariantName": "v", "InitialInstanceCount": 1}])),
+        lambda: inv(endpoint_config(ProductionVariants=[{"VariantName": "s", "ServerlessConfig": {}}])),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-014",
+        lambda: inv(res("sagemaker:domain", "d", AuthMode="IAM")),
+        lambda: inv(res("sagemaker:domain", "d", AuthMode="SSO")),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-015",
+        lambda: inv(res("sagemaker:endpoint", "e", EndpointConfigName="ec", monitoring_schedules=[])),
+        lambda: inv(res("sagemaker:endpoint", "e", EndpointConfigName="ec", monitoring_schedules=[{"x": 1}])),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-016",
+        lambda: sm_region(),
+        lambda: sm_region(
+            res(
+                "sagemaker:processing-job",
+                "clarify",
+                AppSpecification={
+                    "ImageUri": "1.dkr.ecr.us-east-1.amazonaws.com/sagemaker-clarify-processing:1"
+                },
+            )
+        ),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-017",
+        lambda: sm_region(res("sagemaker:model-package", "p", ModelApprovalStatus="PendingManualApproval")),
+        lambda: sm_region(res("sagemaker:model-package", "p", ModelApprovalStatus="Approved")),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-020",
+        lambda: inv(logging_cfg({})),
+        lambda: inv(logging_cfg(LOG_OK), bucket("logs")),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-021",
+        lambda: inv(logging_cfg({**LOG_OK, "textDataDeliveryEnabled": False}), bucket("logs")),
+        lambda: inv(logging_cfg(LOG_OK), bucket("logs")),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-022",
+        lambda: inv(logging_cfg(LOG_OK), bucket("logs", encryption=None)),
+        lambda: inv(logging_cfg(LOG_OK), bucket("logs")),
+        DEFAULT,
+    ),
+    ("AISPM-AWS-023", lambda: bedrock_region(), lambda: bedrock_region(guardrail()), DEFAULT),
+    (
+        "AISPM-AWS-024",
+        lambda: inv(
+            guardrail(contentPolicy={"filters": [{"type": "PROMPT_ATTACK", "inputStrength": "LOW"}]})
+        ),
+        lambda: inv(guardrail()),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-025",
+        lambda: inv(guardrail(sensitiveInformationPolicy=None)),
+        lambda: inv(guardrail()),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-026",
+        lambda: inv(
+            guardrail(sensitiveInformationPolicy={"piiEntities": [{"type": "EMAIL", "action": "NONE"}]})
+        ),
+        lambda: inv(guardrail()),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-027",
+        lambda: inv(guardrail(contextualGroundingPolicy=None)),
+        lambda: inv(guardrail()),
+        DEFAULT,
+    ),
+    ("AISPM-AWS-028", lambda: inv(agent(guardrailConfiguration=None)), lambda: inv(agent()), DEFAULT),
+    (
+        "AISPM-AWS-029",
+        lambda: inv(agent("a"), agent("b")),
+        lambda: inv(agent("a"), agent("b", role="other")),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-030",
+        lambda: inv(agent(), iam_role("agent", allow("bedrock:*"), attached_policies=[FULL])),
+        lambda: inv(
+            agent(),
+            iam_role(
+                "agent",
+                allow("bedrock:InvokeModel", "arn:aws:bedrock:*::foundation-model/x"),
+                PermissionsBoundary={"PermissionsBoundaryArn": "b"},
+            ),
+        ),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-031",
+        lambda: inv(iam_role("r", attached_policies=[FULL])),
+        lambda: inv(iam_role("r", allow("bedrock:InvokeModel", "arn:aws:bedrock:*::foundation-model/x"))),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-032",
+        lambda: inv(res("bedrock:custom-model", "cm", jobArn="j")),
+        lambda: inv(res("bedrock:custom-model", "cm", jobArn="j", modelKmsKeyArn="k")),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-033",
+        lambda: inv(res("bedrock:data-source", "ds", dataSourceConfiguration={})),
+        lambda: inv(
+            res(
+                "bedrock:data-source",
+                "ds",
+                dataSourceConfiguration={},
+                serverSideEncryptionConfiguration={"kmsKeyArn": "k"},
+            )
+        ),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-034",
+        lambda: inv(res("bedrock:prompt", "p", variants=[])),
+        lambda: inv(res("bedrock:prompt", "p", variants=[], customerEncryptionKeyArn="k")),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-035",
+        lambda: inv(agent()),
+        lambda: inv(agent(), res("bedrock:prompt", "p", variants=[])),
+        DEFAULT,
+    ),
+    ("AISPM-AWS-036", lambda: _no_endpoints(), lambda: bedrock_region(), DEFAULT),
+    (
+        "AISPM-AWS-037",
+        lambda: inv(iam_user("u", allow("bedrock:*"), service_specific_credentials=[BEDROCK_KEY])),
+        lambda: inv(
+            iam_user(
+                "u",
+                allow("bedrock:InvokeModel", "arn:aws:bedrock:*::foundation-model/x"),
+                service_specific_credentials=[BEDROCK_KEY],
+            )
+        ),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-038",
+        lambda: inv(iam_user("u", service_specific_credentials=[BEDROCK_KEY])),
+        lambda: inv(
+            iam_user(
+                "u", service_specific_credentials=[{**BEDROCK_KEY, "ExpirationDate": "2020-01-01T00:00:00Z"}]
+            )
+        ),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-040",
+        lambda: inv(iam_role("r", allow("sagemaker:*"))),
+        lambda: inv(
+            iam_role("r", allow("sagemaker:InvokeEndpoint", f"arn:aws:sagemaker:{REGION}:{ACCT}:endpoint/e"))
+        ),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-041",
+        lambda: inv(
+            iam_role(
+                "r",
+                allow("bedrock:InvokeModel", "arn:aws:bedrock:*::foundation-model/x"),
+                trust=policy_doc(
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ),
+            )
+        ),
+        lambda: inv(
+            iam_role(
+                "r",
+                allow("bedrock:InvokeModel", "arn:aws:bedrock:*::foundation-model/x"),
+                trust=policy_doc(
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": "arn:aws:iam::999988887777:root"},
+                        "Action": "sts:AssumeRole",
+                        "Condition": {"StringEquals": {"sts:ExternalId": "e"}},
+                    }
+                ),
+            )
+        ),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-042",
+        lambda: inv(iam_user("u", allow("iam:PassRole"), allow("sagemaker:CreateNotebookInstance"))),
+        lambda: inv(
+            iam_user(
+                "u",
+                allow(
+                    "iam:PassRole",
+                    "*",
+                    Condition={"StringEquals": {"iam:PassedToService": "ecs.amazonaws.com"}},
+                ),
+            )
+        ),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-043",
+        lambda: ai_bucket(policy=public_policy("s3:PutObject")),
+        lambda: ai_bucket(
+            policy=public_policy("s3:PutObject"),
+            public_access_block={"RestrictPublicBuckets": True, "IgnorePublicAcls": True},
+        ),
+        DEFAULT,
+    ),
+    ("AISPM-AWS-044", lambda: function_url("NONE"), lambda: function_url("AWS_IAM"), DEFAULT),
+    ("AISPM-AWS-045", lambda: notebook_with_role(True), lambda: notebook_with_role(False), DEFAULT),
+    (
+        "AISPM-AWS-046",
+        lambda: inv(
+            res("lambda:function", "f", Role="r", Environment={"Variables": {"OPENAI_API_KEY": "sk-…abcd"}})
+        ),
+        lambda: inv(
+            res(
+                "lambda:function",
+                "f",
+                Role="r",
+                Environment={"Variables": {"OPENAI_API_KEY": "arn:aws:secretsmanager:us-east-1:1:secret:k"}},
+            )
+        ),
+        DEFAULT,
+    ),
+    ("AISPM-AWS-047", lambda: with_secret(agent(), "generic"), lambda: inv(agent()), DEFAULT),
+    ("AISPM-AWS-048", lambda: capture(None, encryption=None), lambda: capture("k"), DEFAULT),
+    (
+        "AISPM-AWS-049",
+        lambda: inv(artifact("s3://models/m.pt", "pytorch")),
+        lambda: inv(artifact("s3://models/m.safetensors", "safetensors")),
+        DEFAULT,
+    ),
+]
+
+
+def _no_endpoints() -> Inventory:
+    out = bedrock_region()
+    acct = out.get(urn("aws", "account", ACCT))
+    assert acct is not None
+    props = {**acct.properties, "vpc_endpoints": {REGION: [f"com.amazonaws.{REGION}.bedrock"]}}
+    return Inventory.of(
+        [
+            Asset(acct.id, acct.kind, acct.name, "aws", properties=props, source="aws"),
+            *[a for a in out.assets if a.id != acct.id],
+        ]
+    )
+
+
+def findings(inventory: Inventory, rule_id: str) -> list[Finding]:
+    found, _ = evaluate(inventory, DEFAULT)
+    assert not inventory.warnings, inventory.warnings
+    return [f for f in found if f.rule_id == rule_id]
+
+
+def test_every_aws_rule_has_a_case() -> None:
+    assert {c[0] for c in AWS_CASES} == {m.id for m in builtin_rules() if m.id.startswith("AISPM-AWS-")}
+
+
+@pytest.mark.parametrize(
+    ("rule_id", "positive", "negative", "policy"), AWS_CASES, ids=[c[0] for c in AWS_CASES]
+)
+def test_aws_rule_positive_and_negative(
+    rule_id: str, positive: Callable[[], Inventory], negative: Callable[[], Inventory], policy: Policy
+) -> None:
+    hits = findings(positive(), rule_id)
+    assert hits and all(f.status == "fail" and f.location is not None for f in hits), hits
+    assert findings(negative(), rule_id) == []
+
+
+# ---- unknown: coverage gaps and unread details ------------------------------------------------------
+
+GAP_CASES = [
+    ("AISPM-AWS-001", {"sagemaker": "denied"}),
+    ("AISPM-AWS-006", {"sagemaker": "error"}),
+    ("AISPM-AWS-010", {"sagemaker": "not_implemented"}),
+    ("AISPM-AWS-016", {"sagemaker": "denied"}),
+    ("AISPM-AWS-020", {"bedrock": "denied"}),
+    ("AISPM-AWS-023", {"bedrock": "denied"}),
+    ("AISPM-AWS-024", {"bedrock": "denied"}),
+    ("AISPM-AWS-028", {"bedrock_agent": "denied"}),
+    ("AISPM-AWS-031", {"iam": "denied"}),
+    ("AISPM-AWS-040", {"iam": "denied"}),
+    ("AISPM-AWS-041", {"iam": "denied"}),
+    ("AISPM-AWS-042", {"iam": "denied"}),
+    ("AISPM-AWS-043", {"s3": "denied"}),
+    ("AISPM-AWS-044", {"lambda": "denied"}),
+    ("AISPM-AWS-045", {"sagemaker": "denied"}),
+]
+
+
+@pytest.mark.parametrize(("rule_id", "coverage"), GAP_CASES, ids=[c[0] for c in GAP_CASES])
+def test_coverage_gap_is_unknown_not_pass(rule_id: str, coverage: dict[str, str]) -> None:
+    hits = findings(inv(**coverage), rule_id)
+    assert hits and all(f.status == "unknown" for f in hits)
+    assert "could not be assessed" in hits[0].message
+
+
+def test_unsupported_region_is_not_a_gap() -> None:
+    assert findings(inv(bedrock="unsupported_region"), "AISPM-AWS-020") == []
+
+
+UNREAD_CASES: list[tuple[str, Callable[[], Inventory]]] = [
+    ("AISPM-AWS-001", lambda: inv(res("sagemaker:notebook-instance", "nb"))),
+    ("AISPM-AWS-015", lambda: inv(res("sagemaker:endpoint", "e", EndpointConfigName="ec"))),
+    ("AISPM-AWS-021", lambda: inv(logging_cfg({"s3Config": {"bucketName": "logs"}}), bucket("logs"))),
+    ("AISPM-AWS-022", lambda: inv(logging_cfg(LOG_OK))),
+    ("AISPM-AWS-024", lambda: inv(res("bedrock:guardrail", "g", guardrailId="g"))),
+    ("AISPM-AWS-030", lambda: inv(agent())),
+    ("AISPM-AWS-036", lambda: _without_vpc_endpoints()),
+    ("AISPM-AWS-037", lambda: inv(res("iam:user", "u", arn=f"arn:aws:iam::{ACCT}:user/u"))),
+    ("AISPM-AWS-043", lambda: _bucket_unread()),
+    ("AISPM-AWS-044", lambda: inv(res("lambda:function-url", "u"))),
+    ("AISPM-AWS-048", lambda: inv(endpoint_config(DataCaptureConfig={"DestinationS3Uri": "s3://gone/x"}))),
+]
+
+
+def _without_vpc_endpoints() -> Inventory:
+    out = bedrock_region()
+    acct = out.get(urn("aws", "account", ACCT))
+    assert acct is not None
+    props = {k: v for k, v in acct.properties.items() if k != "vpc_endpoints"}
+    rest = [a for a in out.assets if a.id != acct.id]
+    return Inventory.of([Asset(acct.id, acct.kind, acct.name, "aws", properties=props, source="aws"), *rest])
+
+
+def _bucket_unread() -> Inventory:
+    data = res("s3:bucket", "train", arn="arn:aws:s3:::train")
+    tj = job()
+    return inv(data, tj, rels=((tj, RelationKind.READS, data),))
+
+
+@pytest.mark.parametrize(("rule_id", "make"), UNREAD_CASES, ids=[c[0] for c in UNREAD_CASES])
+def test_unread_detail_is_unknown(rule_id: str, make: Callable[[], Inventory]) -> None:
+    hits = findings(make(), rule_id)
+    assert hits and all(f.status == "unknown" for f in hits), hits
+
+
+def test_identity_without_evaluated_permissions_is_unknown() -> None:
+    role = iam_role("r", allow("sagemaker:*"))
+    out = Inventory.of([account(), role])  # annotate() not run
+    assert [f.status for f in findings(out, "AISPM-AWS-040")] == ["unknown"]
+
+
+def test_malicious_artifact_is_critical() -> None:
+    hits = findings(
+        inv(artifact("s3://models/m.safetensors", "safetensors", verdict="malicious")), "AISPM-AWS-049"
+    )
+    assert [f.severity for f in hits] == [Severity.CRITICAL]
+
+
+def test_guardrail_attached_by_edge_counts() -> None:
+    a = agent(guardrailConfiguration=None)
+    g = guardrail()
+    assert findings(inv(a, g, rels=((g, RelationKind.ATTACHED_TO, a),)), "AISPM-AWS-028") == []
+
+
+def test_conditional_grants_are_reported_as_such() -> None:
+    cond = {"StringEquals": {"aws:RequestedRegion": REGION}}
+    hits = findings(inv(iam_role("r", allow("bedrock:*", Condition=cond))), "AISPM-AWS-040")
+    assert hits and "under conditions" in hits[0].message
