@@ -6,11 +6,14 @@ Every tool runs on the same corpus (``bench/model_corpus.py``): per file, for it
 in its own venv under ``bench/.peers-venv/<tool>`` (``pip install <tool>==<version>``); a missing
 one is reported as not run.  Results: printed table and ``bench/out/model_scan.json``.
 
-    .venv/bin/python bench/model_scan.py
+    .venv/bin/python bench/model_scan.py                  # the large corpus (default)
+    .venv/bin/python bench/model_scan.py --small          # the 30 small files only
+    .venv/bin/python bench/model_scan.py --only aispm --only picklescan
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -20,17 +23,18 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from model_corpus import OUT as CORPUS
-from model_corpus import build
+from model_corpus import OUT, OUT_LARGE, build
 
 BENCH = Path(__file__).resolve().parent
 PEERS = BENCH / ".peers-venv"
 AISPM = Path(sys.executable).parent / "aispm"
 RESULT = BENCH / "out" / "model_scan.json"
+CORPUS = OUT_LARGE
+"""The corpus folder being scanned (``OUT`` with ``--small``)."""
 TIMEOUT = 300
 PINS = {
     "modelscan": "modelscan==0.8.8",
-    "picklescan": "picklescan==1.0.5",
+    "picklescan": "picklescan==1.0.5 numpy",  # without NumPy its folder scan stops at the first .npy
     "fickling": "fickling==0.1.12",
     "modelaudit": "modelaudit==0.2.54",
 }
@@ -125,7 +129,7 @@ def ensure_peer(name: str) -> None:
     if name not in PINS or (venv / "bin" / "python").exists():
         return
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", PINS[name]], check=False)
+    subprocess.run([str(venv / "bin" / "pip"), "install", "-q", *PINS[name].split()], check=False)
 
 
 def bench_tool(tool: Tool, files: dict[str, list[Path]]) -> dict[str, object]:
@@ -159,8 +163,16 @@ def bench_tool(tool: Tool, files: dict[str, list[Path]]) -> dict[str, object]:
 
 
 def main() -> None:
-    files = build()
-    rows = [bench_tool(tool, files) for tool in TOOLS]
+    global CORPUS, RESULT
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--small", action="store_true", help="the 30 small files only (mostly start-up)")
+    parser.add_argument("--only", action="append", choices=[t.name for t in TOOLS], help="run only TOOL")
+    args = parser.parse_args()
+    CORPUS = OUT if args.small else OUT_LARGE
+    if args.small:
+        RESULT = RESULT.with_name("model_scan_small.json")
+    files = build(CORPUS, small=args.small)
+    rows = [bench_tool(tool, files) for tool in TOOLS if not args.only or tool.name in args.only]
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text(json.dumps({"corpus": str(CORPUS), "results": rows}, indent=2) + "\n")
     print(f"{'tool':<12} {'detected':>10} {'false pos':>10} {'wall s':>8}  mode")

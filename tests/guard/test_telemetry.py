@@ -67,7 +67,7 @@ def test_exports_metrics_and_findings(make_gateway: MakeGateway, stub: Stub, tmp
 
     [finding] = guard_findings(events)
     assert finding.asset_id == urn("endpoint", "model_endpoint", f"{stub.url}/v1")
-    assert finding.rule_id == "guard-injection-blocked" and finding.evidence["count"] == 1
+    assert finding.rule_id == "AISPM-GUARD-001" and finding.evidence["count"] == 1
     inventory = GuardCollector(gw.store).collect()
     endpoint = inventory.get(finding.asset_id)
     assert endpoint is not None and endpoint.properties["guard_blocked"] == {"injection": 1}
@@ -104,7 +104,7 @@ def test_cli_keys_events_and_findings(make_gateway: MakeGateway, tmp_path: Path)
         == "[]"
     )
     found = runner.invoke(app, ["guard", "findings", "--db", db, "--format", "json"])
-    assert json.loads(found.stdout)[0]["rule_id"] == "guard-injection-blocked"
+    assert json.loads(found.stdout)[0]["rule_id"] == "AISPM-GUARD-001"
     assert runner.invoke(app, ["guard", "keys", "revoke", "ci", "--db", db]).exit_code == 0
     with pytest.raises(openai.AuthenticationError):
         c.chat.completions.create(model="gpt-4o", messages=[{"role": "user", "content": "x"}])

@@ -8,6 +8,7 @@ of test_builtin_rules.py.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -575,6 +576,28 @@ AWS_CASES: list[Case] = [
         lambda: inv(artifact("s3://models/m.safetensors", "safetensors")),
         DEFAULT,
     ),
+    (
+        "AISPM-AWS-050",
+        lambda: inv(
+            notebook(InstanceMetadataServiceConfiguration={"MinimumInstanceMetadataServiceVersion": "1"})
+        ),
+        lambda: inv(
+            notebook(InstanceMetadataServiceConfiguration={"MinimumInstanceMetadataServiceVersion": "2"})
+        ),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-051",
+        lambda: inv(res("sagemaker:domain", "d", AuthMode="IAM")),
+        lambda: inv(res("sagemaker:domain", "d", AuthMode="IAM", KmsKeyId="arn:aws:kms:us-east-1:1:key/k")),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-052",
+        lambda: inv(agent()),
+        lambda: inv(agent(customerEncryptionKeyArn="arn:aws:kms:us-east-1:1:key/k")),
+        DEFAULT,
+    ),
 ]
 
 
@@ -614,6 +637,13 @@ def test_aws_rule_positive_and_negative(
 
 # ---- unknown: coverage gaps and unread details ------------------------------------------------------
 
+
+def _unscanned_artifact() -> Asset:
+    base = artifact("s3://models/big.bin", "")
+    props = {"format": None, "scan": {"verdict": "clean", "issues": [], "error": "larger than the limit"}}
+    return Asset(base.id, base.kind, base.name, "aws", base.location, props)
+
+
 GAP_CASES = [
     ("AISPM-AWS-001", {"sagemaker": "denied"}),
     ("AISPM-AWS-006", {"sagemaker": "error"}),
@@ -630,6 +660,10 @@ GAP_CASES = [
     ("AISPM-AWS-043", {"s3": "denied"}),
     ("AISPM-AWS-044", {"lambda": "denied"}),
     ("AISPM-AWS-045", {"sagemaker": "denied"}),
+    ("AISPM-AWS-049", {"model_scan": "denied"}),
+    ("AISPM-AWS-050", {"sagemaker": "denied"}),
+    ("AISPM-AWS-051", {"sagemaker": "denied"}),
+    ("AISPM-AWS-052", {"bedrock_agent": "denied"}),
 ]
 
 
@@ -656,6 +690,8 @@ UNREAD_CASES: list[tuple[str, Callable[[], Inventory]]] = [
     ("AISPM-AWS-043", lambda: _bucket_unread()),
     ("AISPM-AWS-044", lambda: inv(res("lambda:function-url", "u"))),
     ("AISPM-AWS-048", lambda: inv(endpoint_config(DataCaptureConfig={"DestinationS3Uri": "s3://gone/x"}))),
+    ("AISPM-AWS-050", lambda: inv(notebook())),
+    ("AISPM-AWS-049", lambda: inv(_unscanned_artifact())),
 ]
 
 
@@ -703,3 +739,63 @@ def test_conditional_grants_are_reported_as_such() -> None:
     cond = {"StringEquals": {"aws:RequestedRegion": REGION}}
     hits = findings(inv(iam_role("r", allow("bedrock:*", Condition=cond))), "AISPM-AWS-040")
     assert hits and "under conditions" in hits[0].message
+
+
+# ---- the same rules on IaC assets (data/iac_resources.yaml emits the Describe*-shaped fields) ---------
+
+IAC_FIXTURES = Path(__file__).resolve().parents[1] / "discover" / "iac" / "fixtures"
+DOMAIN_TF = """
+resource "aws_sagemaker_domain" "plain" {
+  domain_name = "plain"
+  auth_mode   = "IAM"
+  vpc_id      = "vpc-1"
+  subnet_ids  = ["subnet-1"]
+  default_user_settings { execution_role = "arn:aws:iam::111122223333:role/sm" }
+}
+
+resource "aws_sagemaker_domain" "sealed" {
+  domain_name = "sealed"
+  auth_mode   = "IAM"
+  vpc_id      = "vpc-1"
+  subnet_ids  = ["subnet-1"]
+  kms_key_id  = "arn:aws:kms:us-east-1:111122223333:key/k"
+  default_user_settings { execution_role = "arn:aws:iam::111122223333:role/sm" }
+}
+
+resource "aws_bedrockagent_agent" "sealed" {
+  agent_name                  = "sealed"
+  agent_resource_role_arn     = "arn:aws:iam::111122223333:role/agent"
+  foundation_model            = "anthropic.claude-3-haiku-20240307-v1:0"
+  customer_encryption_key_arn = "arn:aws:kms:us-east-1:111122223333:key/k"
+}
+"""
+
+
+def _iac_failed(root: Path, rule_id: str) -> set[str]:
+    from aispm.discover.code.collector import RepositoryCollector
+    from aispm.discover.iac import iac_analyzers
+
+    found, _ = evaluate(RepositoryCollector(root, iac_analyzers()).collect(), DEFAULT)
+    return {
+        f.asset_id.replace("%3A", ":").replace("%2F", "/")
+        for f in found
+        if f.rule_id == rule_id and f.status == "fail"
+    }
+
+
+def test_notebook_imds_rule_on_iac() -> None:
+    flagged = _iac_failed(IAC_FIXTURES / "aws_tf", "AISPM-AWS-050")
+    assert any(a.endswith("aws_sagemaker_notebook_instance.bad") for a in flagged), flagged
+    assert not any(a.endswith("aws_sagemaker_notebook_instance.good") for a in flagged), flagged
+
+
+def test_domain_and_agent_cmk_rules_on_iac(tmp_path: Path) -> None:
+    (tmp_path / "main.tf").write_text(DOMAIN_TF)
+    domains = _iac_failed(tmp_path, "AISPM-AWS-051")
+    assert any(a.endswith("aws_sagemaker_domain.plain") for a in domains), domains
+    assert not any(a.endswith("aws_sagemaker_domain.sealed") for a in domains), domains
+    assert not any(
+        a.endswith("aws_bedrockagent_agent.sealed") for a in _iac_failed(tmp_path, "AISPM-AWS-052")
+    )
+    agents = _iac_failed(IAC_FIXTURES / "aws_tf", "AISPM-AWS-052")
+    assert any(a.endswith("aws_bedrockagent_agent.agent") for a in agents), agents

@@ -167,6 +167,12 @@ def model(provider: str, name: str, **props: Any) -> Asset:
     )
 
 
+def guarded_endpoint(attacks: dict[str, Any]) -> Asset:
+    """An endpoint as the guard source reports it (``guard_attacks``: detector -> tally)."""
+    e = endpoint("https://api.openai.com/v1", "api.openai.com", "https", False)
+    return Asset(e.id, e.kind, e.name, e.provider, e.location, {**e.properties, "guard_attacks": attacks})
+
+
 def endpoint(url: str, host: str, scheme: str, local: bool) -> Asset:
     return Asset(
         urn("endpoint", "model_endpoint", url),
@@ -456,6 +462,12 @@ CASES: list[Case] = [
         "AISPM-GOV-006",
         lambda: Inventory.of([service("openai")]),
         lambda: Inventory.of([model("huggingface", "bert-base-uncased")]),
+        DEFAULT,
+    ),
+    (
+        "AISPM-GUARD-001",
+        lambda: Inventory.of([guarded_endpoint({"injection": {"count": 2, "keys": ["app"]}})]),
+        lambda: Inventory.of([guarded_endpoint({}), guarded_endpoint({"jailbreak": {"count": 0}})]),
         DEFAULT,
     ),
 ]

@@ -6,10 +6,12 @@ total uncompressed bytes) and again while reading, since headers can lie."""
 from __future__ import annotations
 
 import io
+import lzma
 import posixpath
 import stat
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
@@ -112,7 +114,15 @@ def zip_read(archive: zipfile.ZipFile, member: Member, budget: Budget, cap: int 
     try:
         with archive.open(member.name) as stream:
             return read_capped(stream, member.size, budget, cap)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, EOFError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        RuntimeError,
+        EOFError,
+        zlib.error,  # a corrupt deflate stream
+        lzma.LZMAError,
+    ) as exc:
         raise Malformed(f"{member.name}: {exc}") from None
     except OSError as exc:
         raise Malformed(f"{member.name}: {exc}") from None

@@ -7,7 +7,7 @@ import typer
 
 def register(app: typer.Typer) -> None:
     """Attach every command group to the root app."""
-    from aispm.cli import admission, bom, db, detect, guard, history, model, rules, scan
+    from aispm.cli import access, admission, bom, db, detect, guard, history, model, paths, rules, scan
 
     scan.register(app)
     history.register(app)
@@ -18,3 +18,5 @@ def register(app: typer.Typer) -> None:
     detect.register(app)
     guard.register(app)
     admission.register(app)
+    paths.register(app)
+    access.register(app)

@@ -13,13 +13,14 @@ import sys
 from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TextIO
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
 from aispm.cli.errors import fail
-from aispm.detect.base import Detection, Detector
-from aispm.detect.registry import ALL_ROLES, default_detectors, run_detectors
+
+if TYPE_CHECKING:  # the detectors (NumPy, the classifier's weights) load only when ``detect`` runs
+    from aispm.detect.base import Detection, Detector
 
 TEXT_FIELDS = ("text", "prompt", "content")
 PROGRESS_EVERY = 1000
@@ -92,6 +93,8 @@ def record_result(index: int, item: str | ValueError, detectors: list[Detector],
     """The output object of one record."""
     if isinstance(item, ValueError):
         return {"record": index, "error": str(item)}
+    from aispm.detect.registry import run_detectors
+
     return {"record": index, "detections": [_public(d) for d in run_detectors(item, detectors, role=role)]}
 
 
@@ -126,6 +129,8 @@ def detect_command(
     ] = None,
 ) -> None:
     """Screen datasets, prompt templates and prompt logs with the gateway's detectors."""
+    from aispm.detect.registry import ALL_ROLES, default_detectors
+
     if role not in ALL_ROLES:
         fail(ValueError(f"--role must be one of {', '.join(sorted(ALL_ROLES))}"))
     chosen = detect_format(path, fmt)

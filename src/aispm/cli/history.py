@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console, RenderableType
@@ -14,8 +14,9 @@ from rich.table import Table
 from rich.text import Text
 
 from aispm.cli.options import DbOption, FormatOption, OutputFormat, OutputOption
-from aispm.store import ScanSummary, Store, StoreError
-from aispm.store.diff_render import diff_table, render_diff, to_text
+
+if TYPE_CHECKING:  # the store (SQLAlchemy, Alembic) is imported by the commands that use it
+    from aispm.store import ScanSummary, Store
 
 EXIT_USAGE = 2
 """Exit status for a bad database, id or format."""
@@ -38,6 +39,8 @@ def _fail(message: str) -> typer.Exit:
 def _store(db: str | None) -> Iterator[Store]:
     """The history at ``db``; a :class:`StoreError` while opening or using it becomes a message on
     stderr and exit status 2."""
+    from aispm.store import Store, StoreError
+
     try:
         with Store.open(db) as store:
             yield store
@@ -63,6 +66,8 @@ def scans(db: DbOption = None, fmt: FormatOption = OutputFormat.table, output: O
     """List the kept scans, oldest first, with their asset and finding counts."""
     if fmt not in (OutputFormat.table, OutputFormat.json):
         raise _fail(f"`scans` supports --format table or json, not {fmt.value}")
+    from aispm.store.diff_render import to_text
+
     with _store(db) as store:
         summaries = store.list_scans()
         where = store.display_url
@@ -106,6 +111,8 @@ def diff(
     output: OutputOption = None,
 ) -> None:
     """Show assets and findings added, removed or changed between two scans (default: the last two)."""
+    from aispm.store.diff_render import diff_table, render_diff
+
     with _store(db) as store:
         changes = store.diff(old, new)
         new_scan = store.load_scan(changes.new_id) if fmt is OutputFormat.sarif else None

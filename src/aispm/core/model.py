@@ -267,7 +267,9 @@ class ScanWarning:
     location: Location | None = None
     kind: str = "warning"
     """``warning``: an input could not be read.  ``coverage_gap``: a whole part of a source could
-    not be inventoried (access denied, region or API unavailable), so rules over it are unknown."""
+    not be inventoried (access denied, region or API unavailable), so rules over it are unknown.
+    ``info``: everything was read, but something was deliberately not followed (a remote
+    Terraform module ...); it does not make the scan's exit status 3."""
 
     def to_json(self) -> dict[str, JSON]:
         return {

@@ -30,8 +30,9 @@ class InjectionSettings:
     threshold: float | None = None
     rule_floor: float = 0.2
     """A non-strong rule hit flags only when the classifier gives at least this."""
-    obfuscation_floor: float = 0.5
-    """A decoded view of obfuscated text flags as a jailbreak from this probability on."""
+    obfuscation_floor: float | None = None
+    """A decoded view of obfuscated text flags as a jailbreak from this probability on
+    (``None``: the decision threshold, so decoding alone does not lower the bar)."""
 
 
 class InjectionDetector:
@@ -48,6 +49,8 @@ class InjectionDetector:
         self.threshold = (
             self.settings.threshold if self.settings.threshold is not None else self.model.threshold
         )
+        floor = self.settings.obfuscation_floor
+        self.obfuscation_floor = floor if floor is not None else self.threshold
 
     def detect(self, text: str) -> list[Detection]:
         """Detections in ``text`` read as a user prompt."""
@@ -76,7 +79,7 @@ class InjectionDetector:
         hidden = [p for v, p in zip(all_views, probabilities, strict=True) if v.kind in _HIDING_VIEWS]
         hidden_top = max([*hidden, top if signals else 0.0])
         already = any(d.type == "obfuscated_injection" for d in found)
-        if (signals or hidden) and hidden_top >= self.settings.obfuscation_floor and not already:
+        if (signals or hidden) and hidden_top >= self.obfuscation_floor and not already:
             view = ",".join(signals) or "encoded"
             found.append(_whole("jailbreak", "obfuscated_attack", text, hidden_top, view=view))
         return sorted(found, key=lambda d: (d.start, d.detector, d.type))

@@ -21,8 +21,9 @@ import numpy as np
 from aispm.detect.injection_features import F32, FeatureSpec, sparse_row
 
 WINDOW = 1536
-"""Characters scored at once; longer texts are cut into overlapping windows."""
+"""Default characters scored at once; longer texts are cut into overlapping windows."""
 STRIDE = 1024
+"""Default step between window starts (a model's metadata may set both)."""
 MODEL_PACKAGE = "aispm.detect.models"
 
 
@@ -35,18 +36,25 @@ class InjectionModel:
     spec: FeatureSpec
     threshold: float
     meta: dict[str, Any]
+    window: int = WINDOW
+    stride: int = STRIDE
 
     def probability(self, text: str) -> float:
         """Probability that ``text`` (a canonical view) is an attack, max over its windows."""
-        if len(text) <= WINDOW:
-            return self._probability(text)
-        starts = [*range(0, len(text) - WINDOW, STRIDE), len(text) - WINDOW]
-        return max(self._probability(text[start : start + WINDOW]) for start in starts)
+        return max(self._probability(part) for part in windows(text, self.window, self.stride))
 
     def _probability(self, text: str) -> float:
         indices, values = sparse_row(text, self.spec)
         logit = self.bias + float(np.dot(self.weights[indices], values)) if len(indices) else self.bias
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
+
+
+def windows(text: str, window: int = WINDOW, stride: int = STRIDE) -> list[str]:
+    """``text`` itself when it fits one window, else overlapping windows covering all of it."""
+    if len(text) <= window:
+        return [text]
+    starts = [*range(0, len(text) - window, stride), len(text) - window]
+    return [text[start : start + window] for start in starts]
 
 
 def spec_from_meta(meta: dict[str, Any]) -> FeatureSpec:
@@ -67,4 +75,12 @@ def shipped_model() -> InjectionModel:
     with files.joinpath("injection.npz").open("rb") as handle, np.load(handle, allow_pickle=False) as data:
         weights = np.asarray(data["weights"], dtype=np.float32)
         bias = float(data["bias"][0])
-    return InjectionModel(weights, bias, spec_from_meta(meta), float(meta["threshold"]), meta)
+    return InjectionModel(
+        weights,
+        bias,
+        spec_from_meta(meta),
+        float(meta["threshold"]),
+        meta,
+        window=int(meta.get("window", WINDOW)),
+        stride=int(meta.get("stride", STRIDE)),
+    )

@@ -52,6 +52,14 @@ class SecretsDetector:
 
     def __init__(self, rules: SecretRules | None = None) -> None:
         self.rules = rules or secret_rules()
+        patterns = self.rules.patterns
+        # the prefilter's words, each searched once per text: keywords are case-sensitive,
+        # context and file-context words are matched in the lowered text
+        self._keywords = tuple(dict.fromkeys(w for p in patterns if not p.context for w in p.keywords))
+        self._lower_words = tuple(dict.fromkeys(w for p in patterns for w in (*p.context, *p.file_context)))
+        self._prefilter = tuple(
+            (p, frozenset(p.context), frozenset(p.keywords), frozenset(p.file_context)) for p in patterns
+        )
 
     def detect(self, text: str, *, assignments: bool = True) -> list[Detection]:
         """All secrets in ``text`` in order of offset.
@@ -71,21 +79,15 @@ class SecretsDetector:
 
     def _pattern_candidates(self, text: str, lowered: str) -> list[_Candidate]:
         found: list[_Candidate] = []
-        present: dict[str, bool] = {}
-
-        def occurs(word: str, haystack: str) -> bool:
-            seen = present.get(word)
-            if seen is None:
-                seen = present[word] = word in haystack
-            return seen
-
-        for pattern in self.rules.patterns:
-            if pattern.context:
-                if not any(occurs(word, lowered) for word in pattern.context):
+        in_text = {word for word in self._keywords if word in text}
+        in_lowered = {word for word in self._lower_words if word in lowered}
+        for pattern, context, keywords, file_context in self._prefilter:
+            if context:
+                if in_lowered.isdisjoint(context):
                     continue
-            elif not any(occurs(word, text) for word in pattern.keywords):
+            elif in_text.isdisjoint(keywords):
                 continue
-            if pattern.file_context and not any(occurs(word, lowered) for word in pattern.file_context):
+            if file_context and in_lowered.isdisjoint(file_context):
                 continue
             for match in self._matches(pattern, text, lowered):
                 candidate = self._pattern_candidate(text, pattern, match)

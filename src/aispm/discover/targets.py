@@ -1,4 +1,5 @@
-"""Scan targets: a keyword names a cloud or cluster source (``aws``), anything else is a path.
+"""Scan targets: a keyword names a cloud, cluster or runtime source (``aws``, ``k8s``, ``guard``),
+anything else is a path.
 
 Each source registers a factory that turns the CLI's options into a collector.  ``aispm scan
 ./repo aws`` therefore runs the repository collector and the AWS collector into one inventory.
@@ -13,7 +14,9 @@ from typing import Any
 from aispm.discover.base import Collector
 
 SourceOptions = Mapping[str, Any]
-"""Options of one source (``{"profile": ..., "regions": [...], "role_arns": [...]}`` for aws)."""
+"""Options of one source (``{"profile": ..., "regions": [...], "role_arns": [...]}`` for aws,
+``{"db": ..., "since": ISO time}`` for guard: the blocked requests the gateway recorded in that
+database)."""
 CollectorFactory = Callable[[SourceOptions], Collector]
 
 _FACTORIES: dict[str, CollectorFactory] = {}
@@ -64,3 +67,12 @@ def _k8s(options: SourceOptions) -> Collector:
 
 
 register("k8s", _k8s)
+
+
+def _guard(options: SourceOptions) -> Collector:
+    from aispm.guard.findings import GuardCollector
+
+    return GuardCollector(options.get("db") or None, since=options.get("since") or None)
+
+
+register("guard", _guard)

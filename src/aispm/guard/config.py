@@ -87,12 +87,21 @@ class Upstream(_Model):
     type: Literal["openai", "azure", "anthropic", "bedrock"] = "openai"
     url: str
     """Base URL: ``https://api.openai.com/v1``, ``http://vllm:8000/v1``, ``https://api.anthropic.com``,
-    ``https://NAME.openai.azure.com``."""
+    ``https://NAME.openai.azure.com``, ``https://bedrock-runtime.us-east-1.amazonaws.com``."""
     api_key: str | None = None
     api_version: str | None = None
     """Azure OpenAI ``api-version``."""
     deployments: dict[str, str] = Field(default_factory=dict)
-    """Azure OpenAI: model name -> deployment name (default: the model name)."""
+    """Azure OpenAI: model name -> deployment name; Bedrock: model name -> model id or inference
+    profile (default: the model name)."""
+    region: str | None = None
+    """Bedrock: the AWS region (default: from a ``bedrock-runtime.<region>`` URL, else the AWS config)."""
+    aws_profile: str | None = None
+    """Bedrock: the AWS profile whose credentials sign requests (default chain when unset)."""
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: str | None = None
+    aws_session_token: str | None = None
+    """Bedrock: explicit credentials (usually ``${...}`` references); else the default AWS chain."""
     timeout: float = 120.0
     max_connections: int = 200
 

@@ -4,38 +4,26 @@ The gateway records each request's upstream URL.  Events whose verdict is ``bloc
 injection or jailbreak detection become one :class:`~aispm.core.model.Finding` per targeted
 endpoint and detector, on ``urn('endpoint', 'model_endpoint', <normalised upstream URL>)`` — the
 id repository discovery gives the same base URL — so the finding lands on the inventory node the
-scan already knows.  :class:`GuardCollector` also contributes those endpoints as assets (with the
-counts as properties), so a scan that runs it has the node even when no code names the URL.
+scan already knows.  :class:`GuardCollector` contributes those endpoints as assets (with the
+counts as properties) — the ``guard`` source of ``aispm scan`` — and the built-in posture rule
+``AISPM-GUARD-001`` turns the counts into findings, so they show in every report format.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from aispm.core.ids import urn
-from aispm.core.model import Asset, AssetKind, Finding, Inventory, Location, RuleMeta, Severity
+from aispm.core.model import Asset, AssetKind, Finding, Inventory, Location, Severity
 from aispm.discover.base import Progress, no_progress
 from aispm.discover.code.endpoints import normalise_endpoint
 from aispm.guard.store import GuardEvent, GuardStore
 
 ATTACK_DETECTORS = frozenset({"injection", "jailbreak"})
-
-RULE = RuleMeta(
-    id="guard-injection-blocked",
-    title="Prompt-injection attempts blocked at the gateway",
-    severity=Severity.HIGH,
-    rationale="The AI gateway blocked requests carrying prompt injection or jailbreak attempts aimed at "
-    "this model endpoint: someone is actively attacking the application that calls it.",
-    remediation="Review the blocked events (`aispm guard events --verdict block`), find the caller key "
-    "and the application, and check whether indirect inputs (retrieved documents, tool results) "
-    "carry the payload.",
-    owasp_llm=("LLM01",),
-    mitre_atlas=("AML.T0051",),
-    asset_kinds=(AssetKind.MODEL_ENDPOINT,),
-    tags=("runtime", "guard"),
-)
+RULE_ID = "AISPM-GUARD-001"
+"""The built-in posture rule of these findings (metadata in ``data/rules/guard.yaml``)."""
 
 
 def endpoint_id(upstream_url: str) -> tuple[str, str, dict[str, Any]]:
@@ -59,6 +47,16 @@ class _Tally:
     models: set[str] = field(default_factory=set)
     types: set[str] = field(default_factory=set)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "count": self.count,
+            "first_seen": self.first,
+            "last_seen": self.last,
+            "keys": sorted(self.keys),
+            "models": sorted(self.models),
+            "types": sorted(self.types),
+        }
+
 
 def _tallies(events: Iterable[GuardEvent]) -> dict[tuple[str, str], _Tally]:
     tallies: dict[tuple[str, str], _Tally] = {}
@@ -79,59 +77,93 @@ def _tallies(events: Iterable[GuardEvent]) -> dict[tuple[str, str], _Tally]:
     return tallies
 
 
-def guard_findings(events: Iterable[GuardEvent]) -> list[Finding]:
-    """One finding per (endpoint, attack detector) over the blocked events."""
-    findings = []
+def _assets(events: Iterable[GuardEvent], source: str) -> dict[str, Asset]:
+    """The attacked endpoints, each with ``guard_blocked`` (detector -> count) and ``guard_attacks``
+    (detector -> count, first/last seen, keys, models, detection types)."""
+    assets: dict[str, Asset] = {}
     for (asset_id, detector), t in sorted(_tallies(events).items()):
-        findings.append(
-            Finding(
-                rule_id=RULE.id,
-                asset_id=asset_id,
-                severity=RULE.severity,
-                message=f"{t.count} request(s) to {t.url} blocked for {detector} "
-                f"(keys: {', '.join(sorted(t.keys))}; last {t.last})",
-                location=Location(uri=t.url),
-                evidence={
-                    "detector": detector,
-                    "types": sorted(t.types),
-                    "count": t.count,
-                    "first_seen": t.first,
-                    "last_seen": t.last,
-                    "keys": sorted(t.keys),
-                    "models": sorted(t.models),
-                },
-                discriminator=detector,
-            )
+        previous = assets.get(asset_id)
+        blocked = dict(previous.properties["guard_blocked"]) if previous else {}
+        attacks = dict(previous.properties["guard_attacks"]) if previous else {}
+        blocked[detector] = t.count
+        attacks[detector] = t.to_json()
+        assets[asset_id] = Asset(
+            id=asset_id,
+            kind=AssetKind.MODEL_ENDPOINT,
+            name=t.url,
+            provider="local" if t.props.get("local") else str(t.props.get("host", "")),
+            location=Location(uri=t.url),
+            properties={**t.props, "guard_blocked": blocked, "guard_attacks": attacks},
+            source=source,
         )
-    return findings
+    return assets
+
+
+def _strings(value: Any) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def endpoint_findings(endpoint: Asset) -> Iterator[Finding]:
+    """The findings of one endpoint asset from its ``guard_attacks`` property (one per detector).
+
+    Properties are data (possibly read back from a stored scan), so every value is type-checked.
+    """
+    attacks = endpoint.properties.get("guard_attacks")
+    url = str(endpoint.properties.get("url") or endpoint.name)
+    for detector, tally in sorted(attacks.items()) if isinstance(attacks, dict) else ():
+        if not isinstance(tally, dict) or not isinstance(tally.get("count"), int) or tally["count"] < 1:
+            continue
+        keys = _strings(tally.get("keys"))
+        yield Finding(
+            rule_id=RULE_ID,
+            asset_id=endpoint.id,
+            severity=Severity.HIGH,
+            message=f"{tally['count']} request(s) to {url} blocked for {detector} "
+            f"(keys: {', '.join(keys)}; last {tally.get('last_seen')})",
+            location=Location(uri=url),
+            evidence={
+                "detector": str(detector),
+                "types": _strings(tally.get("types")),
+                "count": tally["count"],
+                "first_seen": str(tally.get("first_seen") or ""),
+                "last_seen": str(tally.get("last_seen") or ""),
+                "keys": keys,
+                "models": _strings(tally.get("models")),
+            },
+            discriminator=str(detector),
+        )
+
+
+def guard_findings(events: Iterable[GuardEvent]) -> list[Finding]:
+    """One finding per (endpoint, attack detector) over the blocked events (as ``aispm scan guard``
+    reports them, before any policy severity override)."""
+    return [f for asset in _assets(events, "guard").values() for f in endpoint_findings(asset)]
 
 
 class GuardCollector:
-    """Endpoints the gateway saw attacked since ``since`` (ISO time), as inventory assets."""
+    """Endpoints the gateway saw attacked since ``since`` (ISO time), as inventory assets.
+
+    ``store`` is a :class:`GuardStore`, or a database URL / path (``None``: the default database)
+    that is opened for :meth:`collect` and closed after it.
+    """
 
     name = "guard"
 
-    def __init__(self, store: GuardStore, since: str | None = None) -> None:
-        self.store = store
+    def __init__(self, store: GuardStore | str | None, since: str | None = None) -> None:
+        self._given = store
         self.since = since
 
     def events(self) -> list[GuardEvent]:
-        return self.store.events(verdict="block", since=self.since, limit=100_000)
+        """The blocked events since :attr:`since`."""
+        if isinstance(self._given, GuardStore):
+            return self._given.events(verdict="block", since=self.since, limit=100_000)
+        store = GuardStore(self._given)
+        try:
+            return store.events(verdict="block", since=self.since, limit=100_000)
+        finally:
+            store.close()
 
     def collect(self, progress: Progress = no_progress) -> Inventory:
-        assets: dict[str, Asset] = {}
-        for (asset_id, detector), t in _tallies(self.events()).items():
-            previous = assets.get(asset_id)
-            blocked = dict(previous.properties.get("guard_blocked", {})) if previous else {}
-            blocked[detector] = t.count
-            assets[asset_id] = Asset(
-                id=asset_id,
-                kind=AssetKind.MODEL_ENDPOINT,
-                name=t.url,
-                provider="local" if t.props.get("local") else str(t.props.get("host", "")),
-                location=Location(uri=t.url),
-                properties={**t.props, "guard_blocked": blocked},
-                source=self.name,
-            )
+        assets = _assets(self.events(), self.name)
         progress(len(assets), len(assets), "guard events")
         return Inventory.of(assets.values(), ())

@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from aispm.detect.base import Detector
-from aispm.guard import upstreams
+from aispm.guard import bedrock, upstreams
 from aispm.guard.auth import KeyAuth
 from aispm.guard.config import ConfigWatcher, GuardConfig, Policy, RateLimitConfig, Route, Upstream
 from aispm.guard.context import RequestContext
@@ -55,6 +55,7 @@ class Gateway:
         self.inspector = Inspector(detectors if detectors is not None else default_detectors())
         self._clients: dict[tuple[str, str, float, int], httpx.AsyncClient] = {}
         self._counters: dict[tuple[str, str | None, str], Counters] = {}
+        self._signers: dict[str, bedrock.Signer] = {}
         self._telemetry = config.telemetry
         self.exporters = Exporters(config.telemetry, self.store)
         self._generation = -1
@@ -82,6 +83,14 @@ class Gateway:
             timeout = httpx.Timeout(upstream.timeout, connect=min(upstream.timeout, 10.0))
             client = self._clients[ident] = httpx.AsyncClient(limits=limits, timeout=timeout)
         return client
+
+    def signer(self, upstream: Upstream) -> bedrock.Signer:
+        """The SigV4 signer of a Bedrock upstream (kept: it caches the botocore session)."""
+        ident = upstream.model_dump_json()
+        signer = self._signers.get(ident)
+        if signer is None:
+            signer = self._signers[ident] = bedrock.Signer(upstream)
+        return signer
 
     def limits(self, config: RateLimitConfig) -> Limits:
         ident = (config.backend, config.redis_url, config.prefix)
@@ -250,6 +259,14 @@ class Gateway:
         for route in candidates:
             upstream = config.upstreams[route.upstream]
             ctx.route, ctx.provider, ctx.upstream_url = route.name, upstream.type, upstream.url
+            if upstream.type == "bedrock":
+                outcome = await self._bedrock(
+                    wire, ctx, upstream, raw, policy, limits, last=route is candidates[-1]
+                )
+                if isinstance(outcome, str):
+                    last_error = outcome
+                    continue
+                return outcome
             try:
                 target = upstreams.target(upstream, ctx.path, ctx.model, headers)
             except upstreams.UnsupportedUpstream as exc:
@@ -285,6 +302,65 @@ class Gateway:
             return await self._finish_json(wire, ctx, reply, policy, limits)
         ctx.deny(502, "error", last_error)
         return self._error(wire, 502, last_error, "upstream_error")
+
+    async def _bedrock(
+        self,
+        wire: Wire,
+        ctx: RequestContext,
+        upstream: Upstream,
+        raw: bytes,
+        policy: Policy,
+        limits: Limits,
+        *,
+        last: bool,
+    ) -> Response | str:
+        """Forward to Bedrock Converse / ConverseStream, translated both ways; a string is the reason
+        to try the next route (unreachable, or a 5xx when another route remains)."""
+        body = json.loads(raw)
+        try:
+            payload = json.dumps(bedrock.converse_request(wire.name, ctx.path, body), ensure_ascii=False)
+            url = bedrock.converse_url(upstream, ctx.model or "", ctx.stream)
+            accept = bedrock.EVENT_STREAM if ctx.stream else "application/json"
+            headers = {"content-type": "application/json", "accept": accept}
+            headers = self.signer(upstream).sign(url, payload.encode(), headers)
+        except bedrock.TranslationError as exc:
+            ctx.deny(501, "error", str(exc))
+            return self._error(wire, 501, str(exc), "upstream_unsupported")
+        headers["accept-encoding"] = "identity"
+        client = self.client(upstream)
+        sent = time.perf_counter()
+        try:
+            built = client.build_request("POST", url, content=payload.encode(), headers=headers)
+            reply = await client.send(built, stream=ctx.stream)
+        except httpx.HTTPError as exc:
+            ctx.upstream_seconds += time.perf_counter() - sent
+            return f"upstream {ctx.route} failed ({type(exc).__name__})"
+        if reply.status_code != 200:
+            await reply.aread()
+            await reply.aclose()
+            ctx.upstream_seconds += time.perf_counter() - sent
+            message = bedrock.error_message(reply.status_code, reply.content)
+            if reply.status_code >= 500 and not last:
+                return message
+            ctx.status, ctx.verdict, ctx.reason = reply.status_code, "error", message
+            return self._error(wire, reply.status_code, message, "upstream_error")
+        if ctx.stream:
+            options = body.get("stream_options")
+            include_usage = isinstance(options, dict) and options.get("include_usage") is True
+            translator = bedrock.StreamTranslator(wire.name, ctx.model or "", include_usage)
+            events = bedrock.translate_stream(reply.aiter_raw(), translator)
+            return self._stream(wire, ctx, reply, policy, limits, sent, events)
+        await reply.aread()
+        ctx.upstream_seconds += time.perf_counter() - sent
+        try:
+            answer = reply.json()
+            if not isinstance(answer, dict):
+                raise ValueError("not an object")
+        except ValueError:
+            ctx.deny(502, "error", "Bedrock answered with invalid JSON")
+            return self._error(wire, 502, ctx.reason or "", "upstream_error")
+        translated = bedrock.client_response(wire.name, ctx.model or "", answer)
+        return await self._finish_json(wire, ctx, httpx.Response(200, json=translated), policy, limits)
 
     def _passthrough(self, ctx: RequestContext, reply: httpx.Response) -> Response:
         """An upstream error answered as the upstream gave it (the same provider family)."""
@@ -343,7 +419,9 @@ class Gateway:
         policy: Policy,
         limits: Limits,
         sent: float,
+        chunks: AsyncIterator[bytes] | None = None,
     ) -> StreamingResponse:
+        """Relay the upstream's SSE (``chunks``: translated events instead of the raw body)."""
         guard = StreamInspector(
             self.inspector,
             policy.output,
@@ -357,7 +435,7 @@ class Gateway:
             pending: list[bytes] = []
             cut = False
             try:
-                async for chunk in reply.aiter_raw():
+                async for chunk in chunks if chunks is not None else reply.aiter_raw():
                     for event in parser.feed(chunk):
                         cut = self._on_event(wire, ctx, guard, event.event, event.json(), pending, event.raw)
                         if cut:
@@ -383,7 +461,7 @@ class Gateway:
                         ctx.verdict = "flag"
                     if pending:
                         yield b"".join(pending)
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, bedrock.BedrockStreamError, ValueError) as exc:
                 ctx.verdict, ctx.reason = "error", f"upstream stream failed ({type(exc).__name__})"
                 yield wire.stream_error("the upstream stream failed", "upstream_error")
             finally:

@@ -81,6 +81,18 @@ def parse_time(text: str) -> datetime:
     return (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
 
 
+def since_iso(text: str, now: datetime | None = None) -> str:
+    """A ``--since`` value: a duration back from now (``7d``, ``12h``) or an ISO date/time -> ISO UTC;
+    raises ValueError."""
+    duration = parse_duration(text)
+    if duration is not None:
+        return ((now or datetime.now(UTC)) - duration).isoformat(timespec="milliseconds")
+    try:
+        return parse_time(text).isoformat(timespec="milliseconds")
+    except ValueError:
+        raise ValueError(f"{text!r} is neither a duration (1h, 7d) nor an ISO date") from None
+
+
 def parse_expiry(text: str | None, now: datetime | None = None) -> str | None:
     """``--expires``: a duration (``30d``, ``12h``, ``1w2d``) or an ISO date/time -> ISO UTC string."""
     if text is None or not text.strip():

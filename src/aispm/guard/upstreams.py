@@ -1,7 +1,7 @@
 """Provider adapters: the URL and headers of a forwarded request, per upstream type.
 
 Provider keys come from the gateway config only; whatever credential the client sent is never
-forwarded.  Bedrock is declared in the config schema but not forwarded yet (501).
+forwarded.  Bedrock upstreams are not plain forwards: :mod:`aispm.guard.bedrock` translates and signs.
 """
 
 from __future__ import annotations
@@ -63,5 +63,5 @@ def target(upstream: Upstream, path: str, model: str | None, client_headers: dic
         suffix = path[3:] if base.endswith("/v1") else path
         return Target(base + suffix, headers)
     raise UnsupportedUpstream(
-        f"{upstream.type} upstreams are not forwarded by this aispm version (SigV4/Bedrock pending)"
+        f"{upstream.type} upstreams serve only chat completions and messages (translated to Converse)"
     )

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 CheckFn: TypeAlias = "Callable[[Inventory, Policy], Iterable[Finding]]"
 
-BUILTIN_ID = re.compile(r"^AISPM-(SEC|SUP|CODE|AGENT|MCP|GOV|AWS|K8S|AZURE|GCP)-\d{3}$")
+BUILTIN_ID = re.compile(r"^AISPM-(SEC|SUP|CODE|AGENT|MCP|GOV|GUARD|AWS|K8S|AZURE|GCP)-\d{3}$")
 """The shape of a built-in rule id."""
 
 _RULES_PACKAGE = "aispm.data"

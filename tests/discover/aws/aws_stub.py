@@ -48,6 +48,10 @@ class StubState:
     throttle: Counter[str] = field(default_factory=Counter)
     """Operation -> number of ThrottlingException answers before passing on."""
     calls: Counter[str] = field(default_factory=Counter)
+    monitoring_schedules: list[dict[str, Any]] = field(default_factory=list)
+    """SageMaker ``MonitoringScheduleSummaries`` (moto has no ListMonitoringSchedules)."""
+    service_credentials: list[dict[str, Any]] = field(default_factory=list)
+    """IAM ``ServiceSpecificCredentialMetadata`` (moto has no ListServiceSpecificCredentials)."""
     shape_problems: list[str] = field(default_factory=list)
     page_size: int = 2
 
@@ -57,6 +61,8 @@ class StubState:
         self.deny_operations.clear()
         self.throttle.clear()
         self.calls.clear()
+        self.monitoring_schedules.clear()
+        self.service_credentials.clear()
         self.shape_problems.clear()
 
 
@@ -114,7 +120,52 @@ def _handler(stub: Stub) -> type[BaseHTTPRequestHandler]:
                 return self._error(service, 400, "ThrottlingException", "Rate exceeded")
             if service == "bedrock" and state.bedrock is not None:
                 return self._bedrock(region, body)
+            if service == "sagemaker" and operation == "ListMonitoringSchedules":
+                return self._monitoring(json.loads(body or b"{}"))
+            if service == "iam" and operation == "ListServiceSpecificCredentials":
+                return self._service_credentials({k: v[0] for k, v in parse_qs(body.decode()).items()})
             self._forward(body)
+
+        def _monitoring(self, query: dict[str, Any]) -> None:
+            items = [
+                m
+                for m in stub.state.monitoring_schedules
+                if not query.get("EndpointName") or m.get("EndpointName") == query["EndpointName"]
+            ]
+            params = {
+                "maxResults": str(query.get("MaxResults") or ""),
+                "nextToken": query.get("NextToken") or "",
+            }
+            payload = _page(items, "MonitoringScheduleSummaries", params, stub.state.page_size, "NextToken")
+            stub.state.shape_problems.extend(shape_errors("sagemaker", "ListMonitoringSchedules", payload))
+            self._send(200, json.dumps(payload).encode(), "application/x-amz-json-1.1")
+
+        def _service_credentials(self, query: dict[str, str]) -> None:
+            items = [
+                c
+                for c in stub.state.service_credentials
+                if query.get("AllUsers") == "true" or c.get("UserName") == query.get("UserName")
+            ]
+            size = min(int(query.get("MaxItems") or stub.state.page_size), stub.state.page_size)
+            start = int(query.get("Marker") or 0)
+            page = items[start : start + size]
+            stub.state.shape_problems.extend(
+                shape_errors("iam", "ListServiceSpecificCredentials", {"ServiceSpecificCredentials": page})
+            )
+            members = "".join(
+                "<member>" + "".join(f"<{k}>{v}</{k}>" for k, v in c.items()) + "</member>" for c in page
+            )
+            more = start + size < len(items)
+            marker = f"<Marker>{start + size}</Marker>" if more else ""
+            xml = (
+                '<ListServiceSpecificCredentialsResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+                f"<ListServiceSpecificCredentialsResult><ServiceSpecificCredentials>{members}"
+                f"</ServiceSpecificCredentials><IsTruncated>{str(more).lower()}</IsTruncated>{marker}"
+                "</ListServiceSpecificCredentialsResult><ResponseMetadata>"
+                f"<RequestId>{uuid.uuid4()}</RequestId></ResponseMetadata>"
+                "</ListServiceSpecificCredentialsResponse>"
+            )
+            self._send(200, xml.encode(), "text/xml")
 
         do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _any
 

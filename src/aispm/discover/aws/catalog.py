@@ -31,6 +31,8 @@ class AwsCatalog:
     inference_profile_prefixes: tuple[str, ...]
     ai_name_words: frozenset[str]
     ai_env_words: tuple[str, ...]
+    vpc_endpoint_services: tuple[str, ...]
+    """Service-name words of the VPC endpoints recorded (``com.amazonaws.<region>.<word>...``)."""
     error_status: dict[str, str]
     """Error code -> coverage status (``denied``, ``unsupported_region``, ``not_implemented``)."""
 
@@ -74,5 +76,6 @@ def aws_catalog() -> AwsCatalog:
         inference_profile_prefixes=tuple(raw["inference_profile_prefixes"]),
         ai_name_words=frozenset(raw["ai_name_words"]),
         ai_env_words=tuple(raw["ai_env_words"]),
+        vpc_endpoint_services=tuple(raw["vpc_endpoint_services"]),
         error_status=errors,
     )

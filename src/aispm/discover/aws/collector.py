@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from aispm.core.model import Asset, Inventory, Location
-from aispm.discover.aws import links, s3
-from aispm.discover.aws.apigateway import collect_apigateway
+from aispm.discover.aws import links, model_scan, s3
+from aispm.discover.aws.apigateway import collect_apigateway, collect_apigateway_rest
 from aispm.discover.aws.bedrock import collect_bedrock, collect_bedrock_agent
 from aispm.discover.aws.catalog import GLOBAL, aws_catalog
 from aispm.discover.aws.coverage import Coverage
@@ -19,16 +19,18 @@ from aispm.discover.aws.iam import collect_iam
 from aispm.discover.aws.lambda_fn import collect_lambda
 from aispm.discover.aws.opensearch import collect_aoss, collect_opensearch
 from aispm.discover.aws.resources import collect_service
+from aispm.discover.aws.sagemaker import collect_sagemaker
 from aispm.discover.aws.scope import SOURCE, Scope, asset_id, bucket_arn
 from aispm.discover.aws.session import Account, AwsOptions, enabled_regions, open_accounts
 from aispm.discover.base import Progress, no_progress
 
 READERS: dict[str, Callable[[Scope], Any]] = {
-    "sagemaker": collect_service,
+    "sagemaker": collect_sagemaker,
     "bedrock": collect_bedrock,
     "bedrock-agent": collect_bedrock_agent,
     "lambda": collect_lambda,
     "apigateway": collect_apigateway,
+    "apigateway-rest": collect_apigateway_rest,
     "ecr": collect_service,
     "ec2": collect_ec2,
     "opensearch": collect_opensearch,
@@ -125,6 +127,7 @@ class AwsCollector:
         facts = _facts(scopes)
         self._buckets(account, raw, scopes, coverage, items, facts)
         linked = links.link(raw, facts["foundation_models"], facts["instance_profiles"])
+        self._models(account, linked, coverage, items)
         linked.add(_account_asset(account, regions, coverage, facts))
         coverage.warn_into(linked, SOURCE)
         run.done += 1
@@ -151,10 +154,29 @@ class AwsCollector:
         s3.describe_buckets(scope, wanted, listed, facts.get("account_public_access_block"))
         raw.extend(scope.out)
 
+    def _models(
+        self, account: Account, linked: Inventory, coverage: Coverage, items: ThreadPoolExecutor
+    ) -> None:
+        if not self.options.model_scan or "s3" not in self.services:
+            return
+        coverage.begin(GLOBAL, model_scan.COVERAGE_KEY)
+        scope = Scope(account, GLOBAL, "s3", coverage, items)
+        model_scan.scan_models(
+            scope, linked, self.options.model_scan_max_objects, self.options.model_scan_max_bytes
+        )
+        linked.extend(scope.out)
+
 
 def _facts(scopes: list[Scope]) -> dict[str, Any]:
-    facts: dict[str, Any] = {"foundation_models": {}, "instance_profiles": {}, "buckets": {}}
+    facts: dict[str, Any] = {
+        "foundation_models": {},
+        "instance_profiles": {},
+        "buckets": {},
+        "vpc_endpoints": {},
+    }
     for scope in scopes:
+        if "vpc_endpoints" in scope.facts:
+            facts["vpc_endpoints"][scope.region] = scope.facts["vpc_endpoints"]
         if "foundation_models" in scope.facts:
             facts["foundation_models"][scope.region] = scope.facts["foundation_models"]
         facts["instance_profiles"].update(scope.facts.get("instance_profiles", {}))
@@ -187,6 +209,7 @@ def _account_asset(account: Account, regions: list[str], coverage: Coverage, fac
                 r: sorted(m) for r, m in sorted(facts["foundation_models"].items())
             },
             "buckets_total": len(facts["buckets"]),
+            "vpc_endpoints": dict(sorted(facts["vpc_endpoints"].items())),
         },
         source=SOURCE,
     )

@@ -11,6 +11,7 @@ from aispm.discover.aws.scope import Scope, asset_id
 
 
 def collect_ec2(scope: Scope) -> None:
+    _vpc_endpoints(scope)
     # filtered here, not with an instance-type filter: wildcard filters are not supported everywhere
     prefixes = aws_catalog().accelerated_prefixes
     reservations = scope.paginate("describe_instances", "Reservations", page_size=1000)
@@ -72,3 +73,21 @@ def _open_to_world(group: dict[str, Any]) -> list[str]:
             ports = "all" if proto == "-1" else f"{perm.get('FromPort')}-{perm.get('ToPort')}"
             found.append(f"{proto}:{ports}")
     return found
+
+
+def _vpc_endpoints(scope: Scope) -> None:
+    """``facts["vpc_endpoints"]``: service names of the region's VPC endpoints to AI services
+    (SageMaker, Bedrock), set only when ``DescribeVpcEndpoints`` was read in full."""
+    endpoints = scope.paginate_all("describe_vpc_endpoints", "VpcEndpoints", page_size=1000)
+    if endpoints is None:
+        return
+    words = aws_catalog().vpc_endpoint_services
+    scope.facts["vpc_endpoints"] = sorted(
+        {
+            str(e["ServiceName"])
+            for e in endpoints
+            if e.get("ServiceName")
+            and str(e.get("State", "available")).lower() not in ("deleted", "deleting", "failed", "rejected")
+            and any(f".{w}" in str(e["ServiceName"]) for w in words)
+        }
+    )

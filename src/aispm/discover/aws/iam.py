@@ -8,7 +8,7 @@ from typing import Any
 
 from aispm.core.model import RelationKind
 from aispm.discover.aws.errors import classify
-from aispm.discover.aws.scope import Scope, asset_id
+from aispm.discover.aws.scope import Scope, asset_id, plain
 
 FILTERS = ["Role", "User", "Group", "LocalManagedPolicy"]
 
@@ -43,6 +43,7 @@ def collect_iam(scope: Scope) -> None:
     for arn, found in zip(aws_managed, fetched, strict=True):
         if found is not None:
             local[arn], documents[arn] = found
+    credentials = _service_credentials(scope)
     groups = {str(g["GroupName"]): g for g in details["GroupDetailList"]}
     profiles: dict[str, str] = {}
     for role in details["RoleDetailList"]:
@@ -51,7 +52,8 @@ def collect_iam(scope: Scope) -> None:
             profiles[str(profile["Arn"])] = str(role["Arn"])
     for user in details["UserDetailList"]:
         member_of = [groups[g] for g in user.get("GroupList", []) if g in groups]
-        _identity(scope, "iam:user", user, "UserPolicyList", documents, member_of)
+        keys = None if credentials is None else credentials.get(str(user["UserName"]), [])
+        _identity(scope, "iam:user", user, "UserPolicyList", documents, member_of, keys)
     for arn in sorted(attached):
         policy = local.get(arn)
         if policy is not None:
@@ -66,6 +68,7 @@ def _identity(
     inline_key: str,
     documents: Mapping[str, Any],
     groups: list[Mapping[str, Any]] | None = None,
+    credentials: list[Any] | None = None,
 ) -> None:
     fields = {k: v for k, v in item.items() if k != inline_key}
     normalised: dict[str, Any] = {
@@ -82,6 +85,8 @@ def _identity(
             }
             for g in groups
         ]
+    if credentials is not None:
+        normalised["service_specific_credentials"] = credentials
     name = "RoleName" if resource_type == "iam:role" else "UserName"
     asset = scope.add(resource_type, str(item["Arn"]), str(item[name]), fields, links=False, **normalised)
     for policy in item.get("AttachedManagedPolicies", []):
@@ -94,6 +99,20 @@ def _identity(
                 asset.id,
                 via_group=str(group["GroupName"]),
             )
+
+
+def _service_credentials(scope: Scope) -> dict[str, list[Any]] | None:
+    """Service-specific credentials (Bedrock API keys, CodeCommit and Keyspaces passwords) by user
+    name, from one ``ListServiceSpecificCredentials(AllUsers=True)``; ``None`` when not read."""
+    found = scope.paginate_all(
+        "list_service_specific_credentials", "ServiceSpecificCredentials", AllUsers=True
+    )
+    if found is None:
+        return None
+    by_user: dict[str, list[Any]] = {}
+    for credential in found:
+        by_user.setdefault(str(credential.get("UserName")), []).append(plain(credential))
+    return by_user
 
 
 def _attached(item: Mapping[str, Any], documents: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -132,6 +132,9 @@ def _add(
 ) -> Record:
     if spec.prepare:
         record = PREPARE[spec.prepare](record)
+    extra = scope.facts.get("extras", {}).get(spec.type)
+    if extra is not None:
+        record.update(extra(record))
     arn = str(record.get(spec.arn) if spec.arn else "") or _template(scope, spec, record)
     record["_arn"] = arn
     fields = {k: v for k, v in record.items() if not k.startswith("_")}

@@ -132,6 +132,25 @@ class Scope:
             self.coverage.fail(self.region, self.service, operation, classify(exc), kwargs_label(kwargs))
         return items
 
+    def paginate_all(
+        self, operation: str, key: str, *, page_size: int | None = None, **kwargs: Any
+    ) -> list[Any] | None:
+        """Like :meth:`paginate`, but ``None`` (and a coverage gap) when any page failed, for reads
+        whose partial result would be taken as complete (a missing schedule reads as "none")."""
+        client = self.client()
+        items: list[Any] = []
+        try:
+            if client.can_paginate(operation):
+                config = {"PageSize": page_size} if page_size else {}
+                for page in client.get_paginator(operation).paginate(PaginationConfig=config, **kwargs):
+                    items.extend(page.get(key, []))
+            else:
+                items.extend(_token_pages(getattr(client, operation), key, kwargs))
+        except Exception as exc:
+            self.coverage.fail(self.region, self.service, operation, classify(exc), kwargs_label(kwargs))
+            return None
+        return items
+
     def each(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """``fn`` over ``items`` concurrently on the shared pool, results in order."""
         return list(self.pool.map(fn, items))
@@ -227,6 +246,9 @@ def _token_pages(call: Callable[..., Any], key: str, kwargs: Mapping[str, Any]) 
         response = call(**params)
         yield from response.get(key, [])
         token = response.get("nextToken") or response.get("NextToken")
+        if response.get("IsTruncated") and response.get("Marker"):
+            params["Marker"] = response["Marker"]
+            continue
         if not token:
             return
         params["nextToken" if "nextToken" in response else "NextToken"] = token

@@ -29,6 +29,12 @@ class AwsOptions:
     max_workers: int = 16
     """Concurrent API calls (region-and-service tasks and per-resource reads)."""
     external_id: str | None = None
+    model_scan: bool = True
+    """Scan the model files in the S3 locations AI resources name (``aispm.discover.aws.model_scan``)."""
+    model_scan_max_objects: int = 100
+    """Model files scanned per location at most (the first ones in key order)."""
+    model_scan_max_bytes: int = 2 * 1024**3
+    """Largest object downloaded for the model scan; larger ones are reported as not scanned."""
 
 
 def client_config(max_workers: int) -> Config:

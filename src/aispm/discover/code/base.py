@@ -48,17 +48,43 @@ class SourceFile:
 
     @property
     def name(self) -> str:
-        return self.path.name
+        cached = self._cache.get("name")
+        if isinstance(cached, str):
+            return cached
+        name = self._cache["name"] = self.path.name
+        return name
 
     @property
     def suffix(self) -> str:
-        return self.path.suffix.lower()
+        cached = self._cache.get("suffix")
+        if isinstance(cached, str):
+            return cached
+        suffix = self._cache["suffix"] = self.path.suffix.lower()
+        return suffix
 
     def location(self, line: int | None = None) -> Location:
         return Location(path=self.rel, line=line)
 
+    def _contents(self) -> bytes | OSError | None:
+        """The whole file, read once and kept, when it is small enough to be parsed as text
+        (``None`` when it is larger: heads of large files are read on their own)."""
+        cached = self._cache.get("bytes")
+        if isinstance(cached, bytes | OSError):
+            return cached
+        if self.size > MAX_TEXT_BYTES:
+            return None
+        try:
+            data: bytes | OSError = self.path.read_bytes()
+        except OSError as exc:
+            data = exc
+        self._cache["bytes"] = data
+        return data
+
     def head(self, size: int = 512) -> bytes:
         """The first bytes of the file (for magic-number checks); empty if unreadable."""
+        contents = self._contents()
+        if contents is not None:
+            return b"" if isinstance(contents, OSError) else contents[:size]
         key = f"head:{size}"
         cached = self._cache.get(key)
         if isinstance(cached, bytes):
@@ -85,13 +111,17 @@ class SourceFile:
         try:
             if self.size > limit:
                 raise UnreadableFile(f"file is {self.size:,} bytes, larger than the {limit:,}-byte limit")
-            try:
-                data = self.path.read_bytes()
-            except OSError as exc:
-                raise UnreadableFile(f"cannot read: {exc.strerror or exc}") from None
-            if b"\x00" in data[:8192]:
+            contents = self._contents()
+            if contents is None:
+                try:
+                    contents = self.path.read_bytes()
+                except OSError as exc:
+                    contents = exc
+            if isinstance(contents, OSError):
+                raise UnreadableFile(f"cannot read: {contents.strerror or contents}")
+            if b"\x00" in contents[:8192]:
                 raise UnreadableFile("binary content in a file with a text extension")
-            text = data.decode("utf-8", errors="replace")
+            text = contents.decode("utf-8", errors="replace")
         except UnreadableFile as exc:
             self._cache["text"] = exc
             raise

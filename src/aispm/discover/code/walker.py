@@ -48,28 +48,31 @@ def walk(root: Path) -> Iterator[WalkedFile | WalkIssue]:
     """Yield every regular file below ``root`` (symlinks followed only inside the root, once)."""
     root = root.resolve()
     seen_dirs: set[tuple[int, int]] = set()
-    stack = [root]
+    stack: list[tuple[Path, str]] = [(root, ".")]
     while stack:
-        directory = stack.pop()
+        directory, dir_rel = stack.pop()
         try:
             st = directory.stat()
         except OSError as exc:
-            yield WalkIssue(_rel(root, directory), f"cannot read directory: {exc.strerror or exc}")
+            yield WalkIssue(dir_rel, f"cannot read directory: {exc.strerror or exc}")
             continue
         ident = (st.st_dev, st.st_ino)
         if ident in seen_dirs:
-            yield WalkIssue(_rel(root, directory), "symlink loop: directory already visited")
+            yield WalkIssue(dir_rel, "symlink loop: directory already visited")
             continue
         seen_dirs.add(ident)
         try:
             entries = sorted(os.scandir(directory), key=lambda e: e.name)
         except OSError as exc:
-            yield WalkIssue(_rel(root, directory), f"cannot list directory: {exc.strerror or exc}")
+            yield WalkIssue(dir_rel, f"cannot list directory: {exc.strerror or exc}")
             continue
-        subdirs: list[Path] = []
+        # paths relative to the root are built from the directory's, not with a pathlib
+        # ``relative_to`` per file
+        prefix = "" if dir_rel == "." else dir_rel + "/"
+        subdirs: list[tuple[Path, str]] = []
         for entry in entries:
             path = Path(entry.path)
-            rel = _rel(root, path)
+            rel = prefix + entry.name
             try:
                 if entry.is_symlink():
                     target = path.resolve(strict=True)
@@ -78,21 +81,13 @@ def walk(root: Path) -> Iterator[WalkedFile | WalkIssue]:
                         continue
                 if entry.is_dir():
                     if entry.name not in SKIPPED_DIRS:
-                        subdirs.append(path)
+                        subdirs.append((path, rel))
                 elif entry.is_file():
                     yield WalkedFile(path, rel, entry.stat().st_size)
             except (OSError, RuntimeError) as exc:
                 message = getattr(exc, "strerror", None) or str(exc)
                 yield WalkIssue(rel, f"cannot follow: {message}")
         stack.extend(reversed(subdirs))
-
-
-def _rel(root: Path, path: Path) -> str:
-    try:
-        rel = path.relative_to(root).as_posix()
-    except ValueError:
-        rel = path.as_posix()
-    return rel or "."
 
 
 _CREDENTIALS_IN_URL = re.compile(r"//[^/@]+@")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
-from aispm.core.model import Inventory
+from aispm.core.model import Inventory, Location
 from aispm.discover.code.base import SourceFile, UnreadableFile, ensure_file_asset
+from aispm.discover.code.walker import WalkIssue, walk
 from aispm.discover.iac.cloudformation import (
     TemplateError,
     load_template,
@@ -24,14 +26,24 @@ def _file_asset(file: SourceFile, out: Inventory, engine: str) -> str:
 
 
 class TerraformAnalyzer:
-    """All ``.tf`` (and ``.tfvars``) files of a directory, read as one module when the first is met."""
+    """All ``.tf`` (and ``.tfvars``) files of a directory, read as one module when the first is met.
+
+    Local modules it calls (``source = "./modules/x"`` or ``"../x"``) are instantiated with its
+    arguments under ``module.<name>.``; a directory called that way by a module of the tree is
+    read only through its callers, not again on its own.  Remote sources are not followed.
+    """
 
     name = "terraform"
     cross_file = True
     """A module is read a directory at a time (resources refer to each other across files)."""
 
+    MAX_DEPTH = 8
+    """Deepest chain of local module calls followed."""
+
     def __init__(self) -> None:
         self._done: set[Path] = set()
+        self._called: set[Path] | None = None
+        self._reported: set[tuple[str, str]] = set()
 
     def wants(self, file: SourceFile) -> bool:
         return file.suffix == ".tf"
@@ -41,16 +53,43 @@ class TerraformAnalyzer:
         if directory in self._done:
             return
         self._done.add(directory)
+        if self._called is None:
+            self._called = _called_directories(file.root)
+        if directory.resolve() in self._called:
+            return  # a local module: read with its callers' arguments
         dir_rel = file.rel.rsplit("/", 1)[0] if "/" in file.rel else "."
         module = TerraformModule(directory=dir_rel)
         siblings: dict[str, SourceFile] = {}
+        self._read(directory, module, file, out, siblings, root_module=True)
+        self._instantiate(module, directory, file, out, siblings, (directory.resolve(),))
+        resources = list(module.evaluate())
+        for rel, line, message in _notes(module):
+            loc = siblings[rel].location() if rel in siblings else None
+            out.warn(self.name, message, Location(path=loc.path, line=line) if loc else None, kind="info")
+        emit(
+            resources,
+            out,
+            lambda rel: _file_asset(siblings[rel], out, "terraform") if rel in siblings else None,
+        )
+
+    def _read(
+        self,
+        directory: Path,
+        module: TerraformModule,
+        file: SourceFile,
+        out: Inventory,
+        siblings: dict[str, SourceFile],
+        root_module: bool,
+    ) -> None:
+        """Parse the ``.tf`` files (and, for a root module, tfvars) of ``directory`` into ``module``."""
+        root = file.root.resolve()
         for path in sorted(directory.iterdir()):
             if not path.is_file():
                 continue
             is_vars = path.name == "terraform.tfvars" or path.name.endswith(".auto.tfvars")
-            if path.suffix != ".tf" and not is_vars:
+            if path.suffix != ".tf" and not (is_vars and root_module):
                 continue
-            rel = path.name if dir_rel == "." else f"{dir_rel}/{path.name}"
+            rel = path.resolve().relative_to(root).as_posix()
             sibling = (
                 file
                 if path == file.path
@@ -67,13 +106,81 @@ class TerraformAnalyzer:
                 siblings[rel] = sibling
                 module.add_file(rel, text)
         for rel, message in module.errors:
-            out.warn(self.name, message, siblings[rel].location() if rel in siblings else None)
-        resources = list(module.evaluate())
-        emit(
-            resources,
-            out,
-            lambda rel: _file_asset(siblings[rel], out, "terraform") if rel in siblings else None,
-        )
+            if (rel, message) not in self._reported:  # a module called twice fails to parse once
+                self._reported.add((rel, message))
+                out.warn(self.name, message, siblings[rel].location() if rel in siblings else None)
+
+    def _instantiate(
+        self,
+        module: TerraformModule,
+        directory: Path,
+        file: SourceFile,
+        out: Inventory,
+        siblings: dict[str, SourceFile],
+        chain: tuple[Path, ...],
+    ) -> None:
+        """Read every local module ``module`` calls, once per instance, with the caller's arguments."""
+        root = file.root.resolve()
+        for call in module.module_calls:
+            source = module.source_of(call)
+            where = siblings[call.file].location() if call.file in siblings else None
+            loc = Location(path=where.path, line=call.line) if where else None
+            label = f"{module.prefix}module.{call.name}"
+            if not source.startswith(("./", "../")):
+                out.warn(
+                    self.name,
+                    f"{label}: source {source or '?'!r} is not a local directory; not followed",
+                    loc,
+                    kind="info",
+                )
+                continue
+            target = (directory / source).resolve()
+            if not target.is_dir() or not target.is_relative_to(root):
+                out.warn(self.name, f"{label}: module directory {source!r} not found in the scan", loc)
+                continue
+            if target in chain or len(chain) > self.MAX_DEPTH:
+                out.warn(self.name, f"{label}: module calls nest too deep or loop; not followed", loc)
+                continue
+            self._done.add(target)
+            for suffix, inputs in module.module_instances(call):
+                child = TerraformModule(
+                    directory=module.directory,
+                    prefix=f"{module.prefix}module.{call.name}{suffix}.",
+                    inputs=inputs,
+                )
+                self._read(target, child, file, out, siblings, root_module=False)
+                module.children[call.name + suffix] = child
+                self._instantiate(child, target, file, out, siblings, (*chain, target))
+
+
+def _notes(module: TerraformModule) -> list[tuple[str, int | None, str]]:
+    """What could not be evaluated in a module and its called modules."""
+    out = list(module.notes)
+    for child in module.children.values():
+        out.extend(_notes(child))
+    return out
+
+
+_LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.M)
+
+
+def _called_directories(root: Path) -> set[Path]:
+    """Directories of the tree that a ``.tf`` file of the tree calls as a local module."""
+    out: set[Path] = set()
+    for item in walk(root):
+        if isinstance(item, WalkIssue) or not item.rel.endswith(".tf"):
+            continue
+        try:
+            text = item.path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        if "module" not in text:
+            continue
+        for match in _LOCAL_SOURCE.finditer(text):
+            target = (item.path.parent / match.group(1)).resolve()
+            if target != item.path.parent.resolve():
+                out.add(target)
+    return out
 
 
 class TerraformPlanAnalyzer:

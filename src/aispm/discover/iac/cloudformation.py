@@ -4,7 +4,11 @@ Tags (``!Ref``, ``!GetAtt``, ``!Sub`` ...) are read as their long form (``{"Ref"
 safe loader; nothing is executed.  ``Ref`` to a parameter takes its ``Default``; ``Ref``,
 ``Fn::GetAtt`` and ``${...}`` in ``Fn::Sub`` to another resource are recorded as references;
 ``Fn::Join``, ``Fn::Select`` and ``Fn::FindInMap`` are evaluated when their inputs are known.
-Other intrinsic functions stay unevaluated (``${Fn::If}``).
+``Conditions`` (``Fn::Equals``, ``Fn::Not``, ``Fn::And``, ``Fn::Or``, ``Condition``) are
+evaluated against parameter defaults: ``Fn::If`` takes the chosen branch, ``AWS::NoValue``
+removes the property or list item, and a resource whose ``Condition`` is false is not created.
+A condition that depends on an unknown value leaves ``Fn::If`` unevaluated (``${Fn::If}``).
+Other intrinsic functions stay unevaluated too.
 """
 
 from __future__ import annotations
@@ -50,6 +54,9 @@ _Loader.add_multi_constructor("!", _intrinsic)
 
 PSEUDO = {"AWS::Partition": "aws", "AWS::URLSuffix": "amazonaws.com"}
 
+_NO_VALUE: Any = object()
+"""``Ref: AWS::NoValue``: the enclosing property or list item is removed."""
+
 
 def looks_like_template(head: bytes) -> bool:
     """Cheap test on a file's first bytes."""
@@ -70,17 +77,26 @@ def load_template(text: str, is_json: bool) -> dict[str, Any]:
 def template_resources(data: dict[str, Any], text: str, rel: str) -> list[IacResource]:
     """The resources of a loaded template with intrinsic functions resolved where possible."""
     params = {k: v.get("Default") for k, v in (data.get("Parameters") or {}).items() if isinstance(v, dict)}
-    mappings = data.get("Mappings") or {}
-    names = set(data["Resources"])
+    conditions = data.get("Conditions")
+    ctx = _Context(
+        params,
+        data.get("Mappings") or {},
+        set(data["Resources"]),
+        conditions if isinstance(conditions, dict) else {},
+    )
     out = []
     for logical, body in data["Resources"].items():
         if not isinstance(body, dict) or not isinstance(body.get("Type"), str):
             continue
+        if isinstance(body.get("Condition"), str) and ctx.condition(body["Condition"]) is False:
+            continue  # not created with the parameter defaults
         attrs: dict[str, JSON] = {}
         refs: dict[str, list[str]] = {}
         for key, raw in (body.get("Properties") or {}).items():
             found: list[str] = []
-            attrs[key] = _resolve(raw, params, mappings, names, found)
+            value = ctx.resolve(raw, found)
+            if value is not _NO_VALUE:
+                attrs[key] = value
             if found:
                 refs[key] = [r for r in dict.fromkeys(found) if r != logical]
         out.append(
@@ -98,16 +114,73 @@ def template_resources(data: dict[str, Any], text: str, rel: str) -> list[IacRes
     return out
 
 
-def _resolve(value: Any, params: dict[str, Any], mappings: Any, names: set[str], refs: list[str]) -> JSON:
-    def again(v: Any) -> JSON:
-        return _resolve(v, params, mappings, names, refs)
+class _Context:
+    """Parameters, mappings, resource names and conditions of one template."""
 
-    if isinstance(value, list):
-        return [again(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if len(value) == 1:
+    def __init__(
+        self, params: dict[str, Any], mappings: Any, names: set[str], conditions: dict[str, Any]
+    ) -> None:
+        self.params = params
+        self.mappings = mappings
+        self.names = names
+        self.conditions = conditions
+        self._values: dict[str, bool | None] = {}
+        self._evaluating: set[str] = set()
+
+    def condition(self, name: str) -> bool | None:
+        """The value of a named condition with the parameter defaults; ``None`` when unknown."""
+        if name not in self._values:
+            if name in self._evaluating or name not in self.conditions:
+                return None
+            self._evaluating.add(name)
+            try:
+                self._values[name] = self.test(self.conditions[name])
+            finally:
+                self._evaluating.discard(name)
+        return self._values[name]
+
+    def test(self, value: Any) -> bool | None:
+        """A condition function (``Fn::Equals`` / ``Not`` / ``And`` / ``Or`` / ``Condition``)."""
+        if not isinstance(value, dict) or len(value) != 1:
+            return value if isinstance(value, bool) else None
         ((fn, arg),) = value.items()
+        if fn == "Condition" and isinstance(arg, str):
+            return self.condition(arg)
+        if fn == "Fn::Equals" and isinstance(arg, list) and len(arg) == 2:
+            left, right = (self.resolve(a, []) for a in arg)
+            if _unknown(left) or _unknown(right):
+                return None
+            return str(left) == str(right) if not isinstance(left, dict | list) else left == right
+        items = [self.test(a) for a in arg] if isinstance(arg, list) else []
+        if fn == "Fn::Not" and len(items) == 1:
+            return None if items[0] is None else not items[0]
+        if fn == "Fn::And" and items:
+            return False if False in items else (None if None in items else True)
+        if fn == "Fn::Or" and items:
+            return True if True in items else (None if None in items else False)
+        return None
+
+    def resolve(self, value: Any, refs: list[str]) -> JSON:
+        """A value with intrinsic functions resolved where possible; references go to ``refs``."""
+        if isinstance(value, list):
+            items = [self.resolve(v, refs) for v in value]
+            return [v for v in items if v is not _NO_VALUE]
+        if not isinstance(value, dict):
+            return value
+        if len(value) == 1:
+            ((fn, arg),) = value.items()
+            if fn == "Ref" and arg == "AWS::NoValue":
+                return _NO_VALUE
+            if fn == "Fn::If" and isinstance(arg, list) and len(arg) == 3 and isinstance(arg[0], str):
+                chosen = self.condition(arg[0])
+                if chosen is not None:
+                    return self.resolve(arg[1] if chosen else arg[2], refs)
+            return self._function(fn, arg, refs, value)
+        resolved = {str(k): self.resolve(v, refs) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not _NO_VALUE}
+
+    def _function(self, fn: str, arg: Any, refs: list[str], value: dict[str, Any]) -> JSON:
+        params, names = self.params, self.names
         if fn == "Ref" and isinstance(arg, str):
             if arg in names:
                 refs.append(arg)
@@ -122,28 +195,34 @@ def _resolve(value: Any, params: dict[str, Any], mappings: Any, names: set[str],
         if fn == "Fn::Sub":
             template, local = (arg[0], arg[1]) if isinstance(arg, list) and len(arg) == 2 else (arg, {})
             if isinstance(template, str):
-                return _sub(template, {k: again(v) for k, v in (local or {}).items()}, params, names, refs)
+                values = {k: self.resolve(v, refs) for k, v in (local or {}).items()}
+                return _sub(template, values, params, names, refs)
         if fn == "Fn::Join" and isinstance(arg, list) and len(arg) == 2:
-            parts = again(arg[1])
+            parts = self.resolve(arg[1], refs)
             if isinstance(parts, list) and all(isinstance(p, str | int | float) for p in parts):
                 return str(arg[0]).join(str(p) for p in parts)
             return "${Fn::Join}"
         if fn == "Fn::Select" and isinstance(arg, list) and len(arg) == 2:
-            items = again(arg[1])
-            index = again(arg[0])
+            items = self.resolve(arg[1], refs)
+            index = self.resolve(arg[0], refs)
             if isinstance(items, list) and str(index).isdigit() and int(str(index)) < len(items):
                 return items[int(str(index))]
             return "${Fn::Select}"
         if fn == "Fn::FindInMap" and isinstance(arg, list) and len(arg) == 3:
-            keys = [again(a) for a in arg]
+            keys = [self.resolve(a, refs) for a in arg]
             try:
-                return mappings[keys[0]][keys[1]][keys[2]]
+                return self.mappings[keys[0]][keys[1]][keys[2]]
             except (KeyError, TypeError):
                 return "${Fn::FindInMap}"
         if fn.startswith("Fn::") or fn == "Condition":
-            again(arg)  # still record the references inside
+            self.resolve(arg, refs)  # still record the references inside
             return "${" + fn + "}"
-    return {str(k): again(v) for k, v in value.items()}
+        resolved = {str(k): self.resolve(v, refs) for k, v in value.items()}
+        return {k: v for k, v in resolved.items() if v is not _NO_VALUE}
+
+
+def _unknown(value: JSON) -> bool:
+    return value is _NO_VALUE or (isinstance(value, str) and "${" in value)
 
 
 _SUB = re.compile(r"\$\{(!?)([^}]+)\}")

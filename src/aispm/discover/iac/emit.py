@@ -77,6 +77,8 @@ def emit(resources: Sequence[IacResource], out: Inventory, file_asset: Callable[
             "engine": res.engine,
             "type": res.type,
         }
+        if not res.expanded:
+            properties["iac"]["expanded"] = False
         out.add(
             Asset(
                 id=ids[local],
@@ -104,7 +106,7 @@ def emit(resources: Sequence[IacResource], out: Inventory, file_asset: Callable[
 
 
 def _local(res: IacResource) -> str:
-    return f"{res.type}.{res.name}" if res.engine.startswith("terraform") else res.name
+    return f"{res.module}{res.type}.{res.name}" if res.engine.startswith("terraform") else res.name
 
 
 def _asset_id(spec: TypeSpec, res: IacResource) -> str:

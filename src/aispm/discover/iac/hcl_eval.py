@@ -4,9 +4,12 @@ python-hcl2 keeps string literals in their quotes (``'"text"'``) and gives every
 expression as ``'${...}'`` text.  This module turns them into JSON values: quoted strings are
 unescaped and their ``${...}`` interpolations substituted; references (``var.x``, ``local.y``,
 ``aws_iam_role.r.arn``, ``data.aws_iam_policy_document.d.json``) are looked up through a
-resolver; ``jsonencode(...)`` and object, list and conditional literals are evaluated.  Nothing is
-executed: anything else stays as its ``${...}`` source text, and every resource reference seen is
-recorded so relationships can be drawn even when the value itself is unknown.
+resolver; ``jsonencode``, ``tostring``, ``lower``, ``upper``, ``trimspace``, ``toset``,
+``tolist``, ``tomap``, ``length``, ``==`` / ``!=`` and object, list and conditional literals are
+evaluated; iteration variables (``each``, ``count``, a ``dynamic`` iterator) are the resolver's
+business (see ``terraform.py``).  Nothing is executed: anything else stays as its ``${...}``
+source text, and every resource reference seen is recorded so relationships can be drawn even
+when the value itself is unknown.
 """
 
 from __future__ import annotations
@@ -25,13 +28,18 @@ Resolver = Callable[[str], JSON]
 """Looks up a reference path (``var.x``, ``aws_iam_role.r.arn``); returns :data:`MISSING` if unknown."""
 
 _REF = re.compile(r"^(?:data\.)?[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\]|\[\"[^\"]*\"\])+$")
-_RESOURCE_REF = re.compile(r"(?<![\w.])((?:data\.)?[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z_][\w-]*)")
+_RESOURCE_REF = re.compile(
+    r"(?<![\w.])((?:data\.)?[a-z][a-z0-9]*_[a-z0-9_]+\.[A-Za-z_][\w-]*(?:\[(?:\d+|\"[^\"]*\")\])?)"
+)
 _NOT_RESOURCE = ("var.", "local.", "module.", "each.", "count.", "path.", "self.", "terraform.")
 _INTERP = re.compile(r"\$\{")
 
 
 def resource_refs(text: str) -> list[str]:
-    """``type.name`` (or ``data.type.name``) of each resource named in an expression's text."""
+    """``type.name`` (or ``data.type.name``) of each resource named in an expression's text.
+
+    A literal instance key is kept (``aws_iam_role.r[0]``, ``aws_s3_bucket.b["logs"]``).
+    """
     out = []
     for match in _RESOURCE_REF.finditer(text):
         ref = match.group(1)
@@ -111,7 +119,9 @@ class Evaluator:
         if _REF.match(text):
             found = self._resolve(text)
             return "${" + text + "}" if found is MISSING else found
-        call = re.match(r"^(jsonencode|tostring|lower|upper|trimspace)\((.*)\)$", text, re.S)
+        call = re.match(
+            r"^(jsonencode|tostring|lower|upper|trimspace|toset|tolist|tomap|length)\((.*)\)$", text, re.S
+        )
         if call:
             return self._call(call.group(1), call.group(2), expr)
         if text.startswith(("{", "[")):
@@ -123,6 +133,12 @@ class Evaluator:
             test = self._nested_expr(cond[0])
             if isinstance(test, bool):
                 return self._nested_expr(cond[1] if test else cond[2])
+            return "${" + expr + "}"
+        compare = _split_comparison(text)
+        if compare:
+            left, op, right = self._nested_expr(compare[0]), compare[1], self._nested_expr(compare[2])
+            if not _unknown(left) and not _unknown(right):
+                return (left == right) if op == "==" else (left != right)
         return "${" + expr + "}"
 
     def _call(self, name: str, arg: str, expr: str) -> JSON:
@@ -131,6 +147,8 @@ class Evaluator:
             return "${" + expr + "}"
         if name == "jsonencode":
             return json.dumps(value, separators=(",", ":"))
+        if name in _COLLECTIONS:
+            return _collection(name, value, expr)
         if not isinstance(value, str | int | float | bool):
             return "${" + expr + "}"
         text = str(value).lower() if isinstance(value, bool) else str(value)
@@ -149,6 +167,21 @@ class Evaluator:
         value = inner.expression(text)
         self.refs.extend(r for r in inner.refs if r not in self.refs)
         return value
+
+
+_COLLECTIONS = ("toset", "tolist", "tomap", "length")
+
+
+def _collection(name: str, value: JSON, expr: str) -> JSON:
+    """``toset`` / ``tolist`` / ``tomap`` / ``length`` of a known value (sets of strings sorted)."""
+    if name == "length" and isinstance(value, list | dict | str):
+        return len(value)
+    if name == "toset" and isinstance(value, list):
+        unique = list({json.dumps(v, sort_keys=True): v for v in value}.values())
+        return sorted(unique) if all(isinstance(v, str) for v in unique) else unique
+    if (name == "tolist" and isinstance(value, list)) or (name == "tomap" and isinstance(value, dict)):
+        return value
+    return "${" + expr + "}"
 
 
 def _literal(text: str) -> Any:
@@ -202,6 +235,29 @@ def _split_conditional(text: str) -> tuple[str, str, str] | None:
     if q < 0 or c < 0:
         return None
     return text[:q].strip(), text[q + 1 : c].strip(), text[c + 1 :].strip()
+
+
+def _split_comparison(text: str) -> tuple[str, str, str] | None:
+    """``left == right`` / ``left != right`` at the top level of an expression."""
+    depth = 0
+    quote = False
+    for i, ch in enumerate(text):
+        if ch == '"' and (i == 0 or text[i - 1] != "\\"):
+            quote = not quote
+        if quote:
+            continue
+        if ch in "([{":
+            depth += 1
+        elif ch in ")]}":
+            depth -= 1
+        elif depth == 0 and text[i : i + 2] in ("==", "!="):
+            return text[:i].strip(), text[i : i + 2], text[i + 2 :].strip()
+    return None
+
+
+def _unknown(value: JSON) -> bool:
+    """A value still holding unevaluated ``${...}`` text."""
+    return "${" in value if isinstance(value, str) else "${" in json.dumps(value)
 
 
 def _matching_brace(text: str, open_at: int) -> int:

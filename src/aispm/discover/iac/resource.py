@@ -29,7 +29,12 @@ class IacResource:
     line: int | None
     attrs: dict[str, JSON]
     refs: dict[str, list[str]] = field(default_factory=dict)
-    """Addresses of other resources each top-level attribute refers to (``aws_iam_role.x``)."""
+    """Addresses of other resources each top-level attribute refers to (``aws_iam_role.x``,
+    ``module.ml.aws_iam_role.x[0]``)."""
+    module: str = ""
+    """``module.<name>.`` prefix of a resource of a called module (empty in the root module)."""
+    expanded: bool = True
+    """False when ``count`` / ``for_each`` could not be evaluated and the resource is read once."""
 
     def ref_targets(self, *attrs: str) -> list[str]:
         """Local names (``type.name``) referred to by the given attributes (all when none given)."""

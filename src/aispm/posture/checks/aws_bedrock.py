@@ -289,3 +289,11 @@ def no_bedrock_vpc_endpoints(inventory: Inventory, policy: Policy) -> Iterator[F
                 {"region": region, "missing": missing},
                 discriminator=region,
             )
+
+
+@check("AISPM-AWS-052")
+def agent_cmk(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
+    def test(a: Asset) -> str | None:
+        return None if a.properties.get("customerEncryptionKeyArn") else "is not encrypted with a CMK"
+
+    yield from per_resource("AISPM-AWS-052", inventory, "bedrock:agent", AGENTS, "agent", test)

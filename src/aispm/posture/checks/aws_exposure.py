@@ -105,7 +105,21 @@ def unauthenticated_inference(inventory: Inventory, policy: Policy) -> Iterator[
                 "without authorization",
                 {"AuthorizationType": "NONE", "RouteKey": route.properties.get("RouteKey")},
             )
-    yield from gap_unknowns("AISPM-AWS-044", inventory, ("lambda", "apigateway"), "inference endpoints")
+    for method in resources(inventory, "apigateway:rest-method"):
+        props = method.properties
+        if props.get("authorizationType") == "NONE" and not props.get("apiKeyRequired"):
+            targets = [t.name for t in linked(inventory, method, RelationKind.EXPOSES)]
+            yield fail(
+                "AISPM-AWS-044",
+                method,
+                f"API Gateway REST method {method.name} calls AI inference "
+                f"({', '.join(targets) or props.get('integration', {}).get('uri')}) without authorization "
+                "or an API key",
+                {"authorizationType": "NONE", "apiKeyRequired": False, "targets": targets},
+            )
+    yield from gap_unknowns(
+        "AISPM-AWS-044", inventory, ("lambda", "apigateway", "apigateway-rest"), "inference endpoints"
+    )
 
 
 @check("AISPM-AWS-045")
@@ -261,6 +275,9 @@ def pickle_model_in_bucket(inventory: Inventory, policy: Policy) -> Iterator[Fin
         verdict = scan.get("verdict") if isinstance(scan, Mapping) else None
         fmt = artifact.properties.get("format") or (scan.get("format") if isinstance(scan, Mapping) else None)
         if verdict != "malicious" and fmt not in formats:
+            error = scan.get("error") if isinstance(scan, Mapping) else None
+            if error and not fmt:
+                yield unknown("AISPM-AWS-049", artifact, f"model file {uri} in S3 was not scanned: {error}")
             continue
         malicious = verdict == "malicious"
         issues = scan.get("issues") if isinstance(scan, Mapping) else None
@@ -273,3 +290,4 @@ def pickle_model_in_bucket(inventory: Inventory, policy: Policy) -> Iterator[Fin
             location=artifact.location,
             evidence={"format": fmt, "verdict": verdict, "issues": (issues or [])[:5]},
         )
+    yield from gap_unknowns("AISPM-AWS-049", inventory, ("model-scan",), "Model files in S3")

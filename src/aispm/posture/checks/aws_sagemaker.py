@@ -241,3 +241,34 @@ def no_model_registry(inventory: Inventory, policy: Policy) -> Iterator[Finding]
 
 def _gap(rule_id: str, inventory: Inventory, what: str) -> Iterator[Finding]:
     yield from gap_unknowns(rule_id, inventory, SM, what)
+
+
+@check("AISPM-AWS-050")
+def notebook_imds_v1(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
+    def test(nb: Asset) -> str | None:
+        version = dig(
+            nb.properties, "InstanceMetadataServiceConfiguration", "MinimumInstanceMetadataServiceVersion"
+        )
+        if version is None:
+            return Unknown("its instance metadata service configuration was not returned")
+        return None if str(version) == "2" else "accepts IMDSv1 requests (minimum IMDS version 1)"
+
+    yield from per_resource(
+        "AISPM-AWS-050",
+        inventory,
+        NOTEBOOK,
+        SM,
+        "notebook",
+        test,
+        lambda a: pick(a, "InstanceMetadataServiceConfiguration"),
+    )
+
+
+@check("AISPM-AWS-051")
+def domain_not_cmk(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
+    def test(domain: Asset) -> str | None:
+        return (
+            None if domain.properties.get("KmsKeyId") else "is not encrypted with a customer-managed KMS key"
+        )
+
+    yield from per_resource("AISPM-AWS-051", inventory, "sagemaker:domain", SM, "domain", test)
