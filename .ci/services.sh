@@ -38,3 +38,11 @@ start_redis() {
   export AISPM_TEST_REDIS_URL="redis://127.0.0.1:$port/0"
   echo "redis ready at $AISPM_TEST_REDIS_URL"
 }
+
+ensure_chromium() {
+  # Headless Chromium for the tests that render HTML reports in a real browser.
+  if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+    echo "installing chromium"; _apt_install chromium
+  fi
+  echo "chromium ready: $(command -v chromium || command -v chromium-browser)"
+}

@@ -10,6 +10,11 @@ if [ -z "${AISPM_TEST_POSTGRES_URL:-}" ] || [ -z "${AISPM_TEST_REDIS_URL:-}" ]; 
   [ -n "${AISPM_TEST_POSTGRES_URL:-}" ] || start_postgres || echo "warning: no PostgreSQL; its tests will be skipped" >&2
   [ -n "${AISPM_TEST_REDIS_URL:-}" ] || start_redis || echo "warning: no Redis; its tests will be skipped" >&2
 fi
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+  # shellcheck source=../.ci/services.sh
+  source .ci/services.sh
+  ensure_chromium || echo "warning: no Chromium; the browser test will be skipped" >&2
+fi
 echo "== ruff"; .venv/bin/ruff check src tests bench scripts
 echo "== ruff format"; .venv/bin/ruff format --check src tests bench scripts
 echo "== mypy"; .venv/bin/mypy
