@@ -38,10 +38,14 @@ CHECKOV_TO_AISPM: dict[str, str] = {
     "CKV_AWS_306": "AISPM-AWS-003",
     "CKV_AWS_22": "AISPM-AWS-004",
     "CKV_AWS_187": "AISPM-AWS-004",
-    "CKV_AWS_371": "AISPM-AWS-IMDSV1",
+    "CKV_AWS_371": "AISPM-AWS-050",
     "CKV_AWS_370": "AISPM-AWS-006",
     "CKV_AWS_98": "AISPM-AWS-012",
-    "CKV_AWS_373": "AISPM-AWS-CMK-AGENT",
+    "CKV_AWS_367": "AISPM-AWS-053",
+    "CKV_AWS_368": "AISPM-AWS-054",
+    "CKV_AWS_369": "AISPM-AWS-055",
+    "CKV_AWS_372": "AISPM-AWS-056",
+    "CKV_AWS_373": "AISPM-AWS-052",
     "CKV_AWS_383": "AISPM-AWS-028",
     "CKV2_AWS_68": "AISPM-AWS-040",
     "CKV_AZURE_236": "AISPM-AZURE-001",
@@ -79,7 +83,7 @@ CHECKOV_TO_AISPM: dict[str, str] = {
     "CKV_K8S_35": "AISPM-K8S-004",
 }
 """checkov check id → the aispm rule covering the same issue (docs/checkov-mapping.md).  Ids that map
-to an issue aispm has no rule for keep a pseudo id (``AISPM-AWS-IMDSV1``) so checkov is credited."""
+to an issue aispm has no rule for keep a pseudo id (``AISPM-AWS-050``) so checkov is credited."""
 
 AI_K8S = {
     "ai:Deployment:ollama",

@@ -32,6 +32,8 @@ _KINDS = {
     "sagemaker:endpoint-config": AssetKind.MODEL_ENDPOINT,
     "sagemaker:domain": AssetKind.WORKLOAD,
     "sagemaker:model-package": AssetKind.MODEL,
+    "sagemaker:data-quality-job-definition": AssetKind.PIPELINE,
+    "sagemaker:flow-definition": AssetKind.PIPELINE,
     "bedrock:guardrail": AssetKind.GUARDRAIL,
     "bedrock:invocation-logging": AssetKind.DATA_STORE,
     "bedrock:agent": AssetKind.AGENT,
@@ -122,6 +124,27 @@ def job(**props: Any) -> Asset:
         "Environment": {},
     }
     return res("sagemaker:training-job", "j", **{**base, **props})
+
+
+def dq_job(**props: Any) -> Asset:
+    base = {
+        "RoleArn": "r",
+        "DataQualityAppSpecification": {"ImageUri": "img"},
+        "DataQualityJobOutputConfig": {
+            "KmsKeyId": "k",
+            "MonitoringOutputs": [
+                {"S3Output": {"S3Uri": "s3://b/dq", "LocalPath": "/opt/ml/processing/out"}}
+            ],
+        },
+        "JobResources": {"ClusterConfig": {"InstanceCount": 2, "VolumeSizeInGB": 20, "VolumeKmsKeyId": "k"}},
+        "NetworkConfig": {"EnableInterContainerTrafficEncryption": True},
+    }
+    return res("sagemaker:data-quality-job-definition", "dq", **{**base, **props})
+
+
+def flow_definition(**props: Any) -> Asset:
+    base = {"RoleArn": "r", "OutputConfig": {"S3OutputPath": "s3://b/reviews", "KmsKeyId": "k"}}
+    return res("sagemaker:flow-definition", "fd", **{**base, **props})
 
 
 def endpoint_config(**props: Any) -> Asset:
@@ -598,6 +621,30 @@ AWS_CASES: list[Case] = [
         lambda: inv(agent(customerEncryptionKeyArn="arn:aws:kms:us-east-1:1:key/k")),
         DEFAULT,
     ),
+    (
+        "AISPM-AWS-053",
+        lambda: inv(dq_job(DataQualityJobOutputConfig={"MonitoringOutputs": []})),
+        lambda: inv(dq_job()),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-054",
+        lambda: inv(dq_job(JobResources={"ClusterConfig": {"InstanceCount": 2, "VolumeSizeInGB": 20}})),
+        lambda: inv(dq_job()),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-055",
+        lambda: inv(dq_job(NetworkConfig={"EnableNetworkIsolation": True})),
+        lambda: inv(dq_job()),
+        DEFAULT,
+    ),
+    (
+        "AISPM-AWS-056",
+        lambda: inv(flow_definition(OutputConfig={"S3OutputPath": "s3://b/reviews"})),
+        lambda: inv(flow_definition()),
+        DEFAULT,
+    ),
 ]
 
 
@@ -664,6 +711,10 @@ GAP_CASES = [
     ("AISPM-AWS-050", {"sagemaker": "denied"}),
     ("AISPM-AWS-051", {"sagemaker": "denied"}),
     ("AISPM-AWS-052", {"bedrock_agent": "denied"}),
+    ("AISPM-AWS-053", {"sagemaker": "denied"}),
+    ("AISPM-AWS-054", {"sagemaker": "error"}),
+    ("AISPM-AWS-055", {"sagemaker": "denied"}),
+    ("AISPM-AWS-056", {"sagemaker": "denied"}),
 ]
 
 
@@ -692,6 +743,11 @@ UNREAD_CASES: list[tuple[str, Callable[[], Inventory]]] = [
     ("AISPM-AWS-048", lambda: inv(endpoint_config(DataCaptureConfig={"DestinationS3Uri": "s3://gone/x"}))),
     ("AISPM-AWS-050", lambda: inv(notebook())),
     ("AISPM-AWS-049", lambda: inv(_unscanned_artifact())),
+    # listed but not described: only the ListDataQualityJobDefinitions / ListFlowDefinitions summary
+    ("AISPM-AWS-053", lambda: inv(res("sagemaker:data-quality-job-definition", "dq", EndpointName="e"))),
+    ("AISPM-AWS-054", lambda: inv(res("sagemaker:data-quality-job-definition", "dq", EndpointName="e"))),
+    ("AISPM-AWS-055", lambda: inv(res("sagemaker:data-quality-job-definition", "dq", EndpointName="e"))),
+    ("AISPM-AWS-056", lambda: inv(res("sagemaker:flow-definition", "fd", FlowDefinitionStatus="Active"))),
 ]
 
 
@@ -799,3 +855,26 @@ def test_domain_and_agent_cmk_rules_on_iac(tmp_path: Path) -> None:
     )
     agents = _iac_failed(IAC_FIXTURES / "aws_tf", "AISPM-AWS-052")
     assert any(a.endswith("aws_bedrockagent_agent.agent") for a in agents), agents
+
+
+MONITORING_RULES = ["AISPM-AWS-053", "AISPM-AWS-054", "AISPM-AWS-055", "AISPM-AWS-056"]
+
+
+@pytest.mark.parametrize("rule_id", MONITORING_RULES)
+def test_monitoring_and_review_encryption_rules_on_iac(rule_id: str) -> None:
+    """Checkov CKV_AWS_367/368/369/372: fires on the Terraform resource that omits the setting, with
+    its file and line, and not on the one that sets it."""
+    from aispm.discover.code.collector import RepositoryCollector
+    from aispm.discover.iac import iac_analyzers
+
+    found, _ = evaluate(
+        RepositoryCollector(IAC_FIXTURES / "aws_tf_monitoring", iac_analyzers()).collect(), DEFAULT
+    )
+    failed = [f for f in found if f.rule_id == rule_id and f.status == "fail"]
+    kind = "flow_definition" if rule_id == "AISPM-AWS-056" else "data_quality_job_definition"
+    line = 55 if rule_id == "AISPM-AWS-056" else 3
+    assert [f.asset_id.replace("%3A", ":").rsplit("/", 1)[-1] for f in failed] == [
+        f"aws_sagemaker_{kind}.plain"
+    ]
+    assert failed[0].location is not None
+    assert (failed[0].location.path, failed[0].location.line) == ("main.tf", line)

@@ -73,6 +73,12 @@ def scan(
         list[str] | None,
         typer.Option("--role-arn", help="aws: a role to assume, one account each (repeatable)."),
     ] = None,
+    no_model_scan: Annotated[
+        bool,
+        typer.Option(
+            "--no-model-scan", help="aws: do not scan the model files in S3 that AI resources name."
+        ),
+    ] = False,
     context: Annotated[
         str | None, typer.Option("--context", help="k8s: the kubeconfig context (default: the current one).")
     ] = None,
@@ -101,6 +107,7 @@ def scan(
         "profile": profile,
         "regions": [r.strip() for r in (regions or "").split(",") if r.strip()],
         "role_arns": list(role_arn or ()),
+        "model_scan": not no_model_scan,
     }
     options = ScanOptions(
         targets=targets,

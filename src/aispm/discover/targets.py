@@ -14,7 +14,8 @@ from typing import Any
 from aispm.discover.base import Collector
 
 SourceOptions = Mapping[str, Any]
-"""Options of one source (``{"profile": ..., "regions": [...], "role_arns": [...]}`` for aws,
+"""Options of one source (``{"profile": ..., "regions": [...], "role_arns": [...],
+"model_scan": bool}`` for aws,
 ``{"db": ..., "since": ISO time}`` for guard: the blocked requests the gateway recorded in that
 database)."""
 CollectorFactory = Callable[[SourceOptions], Collector]
@@ -51,6 +52,7 @@ def _aws(options: SourceOptions) -> Collector:
             role_arns=tuple(options.get("role_arns") or ()),
             max_workers=int(options.get("max_workers") or 16),
             external_id=options.get("external_id") or None,
+            model_scan=bool(options.get("model_scan", True)),
         )
     )
 

@@ -297,3 +297,49 @@ def test_denied_rest_apis_are_unknown(aws: Stub) -> None:
     inv = AwsCollector(AwsOptions(regions=(REGION,)), services=("apigateway-rest",)).collect()
     assert _account(inv).properties["coverage"][REGION]["apigateway-rest"] == "denied"
     assert "unknown" in {f.status for f in _findings(inv, "AISPM-AWS-044")}
+
+
+def _dq_job(name: str, **extra: Any) -> None:
+    boto3.client("sagemaker").create_data_quality_job_definition(
+        JobDefinitionName=name,
+        DataQualityAppSpecification={"ImageUri": "156813124566.dkr.ecr.us-east-1.amazonaws.com/analyzer"},
+        DataQualityJobInput={
+            "EndpointInput": {"EndpointName": "chat", "LocalPath": "/opt/ml/processing/input"}
+        },
+        DataQualityJobOutputConfig={
+            "MonitoringOutputs": [
+                {"S3Output": {"S3Uri": f"s3://monitoring/{name}", "LocalPath": "/opt/ml/processing/output"}}
+            ],
+            **extra.pop("output", {}),
+        },
+        JobResources={
+            "ClusterConfig": {
+                "InstanceCount": 1,
+                "InstanceType": "ml.m5.large",
+                "VolumeSizeInGB": 20,
+                **extra.pop("cluster", {}),
+            }
+        },
+        RoleArn=ROLE,
+        **extra,
+    )
+
+
+def test_data_quality_job_definition_rules_on_live_resources(aws: Stub) -> None:
+    """AISPM-AWS-053/054/055 over ListDataQualityJobDefinitions + DescribeDataQualityJobDefinition."""
+    key = f"arn:aws:kms:{REGION}:{ACCT}:key/k"
+    _dq_job("plain")
+    _dq_job(
+        "sealed",
+        output={"KmsKeyId": key},
+        cluster={"VolumeKmsKeyId": key},
+        NetworkConfig={"EnableInterContainerTrafficEncryption": True},
+    )
+    inv = AwsCollector(AwsOptions(regions=(REGION,)), services=("sagemaker",)).collect()
+    jobs = _assets(inv, "sagemaker:data-quality-job-definition")
+    assert set(jobs) == {"plain", "sealed"}
+    for rule in ("AISPM-AWS-053", "AISPM-AWS-054", "AISPM-AWS-055"):
+        on_jobs = {
+            f.asset_id: f.status for f in _findings(inv, rule) if f.asset_id in {j.id for j in jobs.values()}
+        }
+        assert on_jobs == {jobs["plain"].id: "fail"}, rule

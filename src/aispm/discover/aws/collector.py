@@ -14,11 +14,11 @@ from aispm.discover.aws.bedrock import collect_bedrock, collect_bedrock_agent
 from aispm.discover.aws.catalog import GLOBAL, aws_catalog
 from aispm.discover.aws.coverage import Coverage
 from aispm.discover.aws.ec2 import collect_ec2
+from aispm.discover.aws.ecr import collect_ecr
 from aispm.discover.aws.errors import classify
 from aispm.discover.aws.iam import collect_iam
 from aispm.discover.aws.lambda_fn import collect_lambda
 from aispm.discover.aws.opensearch import collect_aoss, collect_opensearch
-from aispm.discover.aws.resources import collect_service
 from aispm.discover.aws.sagemaker import collect_sagemaker
 from aispm.discover.aws.scope import SOURCE, Scope, asset_id, bucket_arn
 from aispm.discover.aws.session import Account, AwsOptions, enabled_regions, open_accounts
@@ -31,7 +31,7 @@ READERS: dict[str, Callable[[Scope], Any]] = {
     "lambda": collect_lambda,
     "apigateway": collect_apigateway,
     "apigateway-rest": collect_apigateway_rest,
-    "ecr": collect_service,
+    "ecr": collect_ecr,
     "ec2": collect_ec2,
     "opensearch": collect_opensearch,
     "aoss": collect_aoss,

@@ -27,8 +27,8 @@ def collect_lambda(scope: Scope) -> None:
             ai_signals=_ai_signals(env) or None,
             unread=unread or None,
         )
-        for url in urls:
-            url_arn = f"{arn}/function-url"
+        for qualifier, url in urls:
+            url_arn = f"{arn}:{qualifier}/function-url" if qualifier else f"{arn}/function-url"
             fields = {**url, "function_arn": arn}
             url_asset = scope.add(
                 "lambda:function-url",
@@ -37,21 +37,35 @@ def collect_lambda(scope: Scope) -> None:
                 fields,
                 function_arn=arn,
                 function_policy=policy,
+                qualifier=qualifier,
                 links=False,
             )
             scope.out.relate(url_asset.id, RelationKind.EXPOSES, asset.id)
     scope.facts["functions"] = functions
 
 
-def _extras(scope: Scope, fn: dict[str, Any]) -> tuple[list[Any], JSON, list[str]]:
+def _extras(scope: Scope, fn: dict[str, Any]) -> tuple[list[tuple[str | None, Any]], JSON, list[str]]:
+    """The function URLs (of the function and of each alias, ``(alias or None, config)``), the
+    resource policy and the reads that failed."""
     name = str(fn.get("FunctionName"))
     unread: list[str] = []
-    url = scope.call(
-        "get_function_url_config", resource=name, missing=("ResourceNotFoundException",), FunctionName=name
-    )
+    url_list: list[tuple[str | None, Any]] = []
+    url = _url_config(scope, name)
     if url is None:
         unread.append("get_function_url_config")
-    url_list = [{k: v for k, v in url.items() if k != "ResponseMetadata"}] if url else []
+    elif url:
+        url_list.append((None, url))
+    aliases = scope.paginate_all("list_aliases", "Aliases", page_size=50, FunctionName=name)
+    if aliases is None:
+        unread.append("list_aliases")
+    for alias in aliases or []:
+        qualifier = str(alias.get("Name") or "")
+        alias_url = _url_config(scope, name, qualifier) if qualifier else {}
+        if alias_url is None:
+            if "get_function_url_config" not in unread:
+                unread.append("get_function_url_config")
+        elif alias_url:
+            url_list.append((qualifier, alias_url))
     response = scope.call(
         "get_policy", resource=name, missing=("ResourceNotFoundException",), FunctionName=name
     )
@@ -60,6 +74,23 @@ def _extras(scope: Scope, fn: dict[str, Any]) -> tuple[list[Any], JSON, list[str
         return url_list, None, unread
     text = response.get("Policy")
     return url_list, json.loads(text) if isinstance(text, str) else None, unread
+
+
+def _url_config(scope: Scope, name: str, qualifier: str | None = None) -> dict[str, Any] | None:
+    """The URL config of the function (or of its alias): ``{}`` when it has none, ``None`` when the
+    read failed (a coverage gap)."""
+    extra = {"Qualifier": qualifier} if qualifier else {}
+    resource = f"{name}:{qualifier}" if qualifier else name
+    url = scope.call(
+        "get_function_url_config",
+        resource=resource,
+        missing=("ResourceNotFoundException",),
+        FunctionName=name,
+        **extra,
+    )
+    if url is None:
+        return None
+    return {k: v for k, v in url.items() if k != "ResponseMetadata"}
 
 
 def _ai_signals(env: dict[str, Any]) -> list[str]:

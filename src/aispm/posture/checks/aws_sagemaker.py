@@ -272,3 +272,80 @@ def domain_not_cmk(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
         )
 
     yield from per_resource("AISPM-AWS-051", inventory, "sagemaker:domain", SM, "domain", test)
+
+
+DQ_JOB = "sagemaker:data-quality-job-definition"
+
+
+@check("AISPM-AWS-053")
+def data_quality_output_kms(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
+    def test(job: Asset) -> str | None:
+        if dig(job.properties, "DataQualityJobOutputConfig", "KmsKeyId"):
+            return None
+        return "writes its monitoring results without a KMS key"
+
+    yield from per_resource(
+        "AISPM-AWS-053",
+        inventory,
+        DQ_JOB,
+        SM,
+        "data quality job definition",
+        test,
+        lambda a: pick(a, "DataQualityJobOutputConfig"),
+    )
+
+
+@check("AISPM-AWS-054")
+def data_quality_volume_kms(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
+    def test(job: Asset) -> str | None:
+        if dig(job.properties, "JobResources", "ClusterConfig", "VolumeKmsKeyId"):
+            return None
+        return "stores its ML storage volume without a KMS key"
+
+    yield from per_resource(
+        "AISPM-AWS-054",
+        inventory,
+        DQ_JOB,
+        SM,
+        "data quality job definition",
+        test,
+        lambda a: pick(a, "JobResources"),
+    )
+
+
+@check("AISPM-AWS-055")
+def data_quality_intercontainer_encryption(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
+    def test(job: Asset) -> str | None:
+        if dig(job.properties, "NetworkConfig", "EnableInterContainerTrafficEncryption") is True:
+            return None
+        return "sends traffic between monitoring instances unencrypted"
+
+    yield from per_resource(
+        "AISPM-AWS-055",
+        inventory,
+        DQ_JOB,
+        SM,
+        "data quality job definition",
+        test,
+        lambda a: pick(a, "NetworkConfig"),
+    )
+
+
+@check("AISPM-AWS-056")
+def flow_definition_output_kms(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
+    def test(flow: Asset) -> str | None:
+        return (
+            None
+            if dig(flow.properties, "OutputConfig", "KmsKeyId")
+            else "writes its output without a KMS key"
+        )
+
+    yield from per_resource(
+        "AISPM-AWS-056",
+        inventory,
+        "sagemaker:flow-definition",
+        SM,
+        "flow definition",
+        test,
+        lambda a: pick(a, "OutputConfig"),
+    )
