@@ -83,7 +83,8 @@ CHECKOV_TO_AISPM: dict[str, str] = {
     "CKV_K8S_35": "AISPM-K8S-004",
 }
 """checkov check id → the aispm rule covering the same issue (docs/checkov-mapping.md).  Ids that map
-to an issue aispm has no rule for keep a pseudo id (``AISPM-AWS-050``) so checkov is credited."""
+to an issue aispm has no rule for would keep a pseudo id (``AISPM-AWS-<NAME>``) so checkov is still
+credited; today every listed id maps to a real rule."""
 
 AI_K8S = {
     "ai:Deployment:ollama",
