@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from aispm.core.model import JSON, Asset, Finding, Inventory
 from aispm.posture.checks.aws_common import (
@@ -201,42 +201,52 @@ def _regions_with_models(inventory: Inventory) -> Iterator[tuple[Asset, str]]:
 @check("AISPM-AWS-016")
 def no_clarify(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
     images = aws_reference()["clarify_images"]
-    with_clarify = {
-        (str(j.properties.get("account_id")), region_of(j))
+    with_clarify = _account_regions(
+        j
         for j in resources(inventory, "sagemaker:processing-job")
         if any(i in str(dig(j.properties, "AppSpecification", "ImageUri") or "") for i in images)
-    }
-    for account, region in _regions_with_models(inventory):
-        if (str(account.properties.get("account_id")), region) not in with_clarify:
-            yield fail(
-                "AISPM-AWS-016",
-                account,
-                f"SageMaker models are deployed in {region} but no SageMaker Clarify bias or "
-                "explainability processing job exists there",
-                {"region": region},
-                discriminator=region,
-            )
+    )
+    yield from _regions_lacking(
+        "AISPM-AWS-016",
+        inventory,
+        with_clarify,
+        "SageMaker models are deployed in {region} but no SageMaker Clarify bias or "
+        "explainability processing job exists there",
+    )
     yield from _gap("AISPM-AWS-016", inventory, "SageMaker Clarify jobs")
 
 
 @check("AISPM-AWS-017")
 def no_model_registry(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    approved = {
-        (str(p.properties.get("account_id")), region_of(p))
+    approved = _account_regions(
+        p
         for p in resources(inventory, "sagemaker:model-package")
         if p.properties.get("ModelApprovalStatus") == "Approved"
-    }
-    for account, region in _regions_with_models(inventory):
-        if (str(account.properties.get("account_id")), region) not in approved:
-            yield fail(
-                "AISPM-AWS-017",
-                account,
-                f"SageMaker models are deployed in {region} without an approved model package in the "
-                "SageMaker Model Registry",
-                {"region": region},
-                discriminator=region,
-            )
+    )
+    yield from _regions_lacking(
+        "AISPM-AWS-017",
+        inventory,
+        approved,
+        "SageMaker models are deployed in {region} without an approved model package in the "
+        "SageMaker Model Registry",
+    )
     yield from _gap("AISPM-AWS-017", inventory, "SageMaker Model Registry use")
+
+
+def _account_regions(assets: Iterable[Asset]) -> set[tuple[str, str]]:
+    """(account id, region) of each asset."""
+    return {(str(a.properties.get("account_id")), region_of(a)) for a in assets}
+
+
+def _regions_lacking(
+    rule_id: str, inventory: Inventory, present: set[tuple[str, str]], message: str
+) -> Iterator[Finding]:
+    """A finding on the account for each region that deploys models but lacks ``present``."""
+    for account, region in _regions_with_models(inventory):
+        if (str(account.properties.get("account_id")), region) not in present:
+            yield fail(
+                rule_id, account, message.format(region=region), {"region": region}, discriminator=region
+            )
 
 
 def _gap(rule_id: str, inventory: Inventory, what: str) -> Iterator[Finding]:
