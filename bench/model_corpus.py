@@ -259,6 +259,17 @@ LARGE_BENIGN: dict[str, Callable[[Path], None]] = {
 }
 
 
+def _write(path: Path, data: bytes) -> None:
+    """Write ``data`` unless the file already holds exactly it (an unchanged file keeps its times,
+    so a scanner's cache of unchanged files sees it as unchanged)."""
+    try:
+        if path.read_bytes() == data:
+            return
+    except OSError:
+        pass
+    path.write_bytes(data)
+
+
 def build(out: Path = OUT, *, small: bool = True) -> dict[str, list[Path]]:
     """Write the corpus; returns the files by label (``benign``, ``malicious``).  ``small=False``
     writes the large corpus (large benign models and ``VARIANTS`` copies of each malicious file);
@@ -270,12 +281,12 @@ def build(out: Path = OUT, *, small: bool = True) -> dict[str, list[Path]]:
     malicious.mkdir(parents=True, exist_ok=True)
     for name, make in BENIGN.items():
         path = benign / name
-        path.write_bytes(make())
+        _write(path, make())
         made["benign"].append(path)
     for variant in range(1 if small else VARIANTS):
         for name, attack in MALICIOUS.items():
             path = malicious / (name if variant == 0 else f"v{variant}-{name}")
-            path.write_bytes(attack(variant))
+            _write(path, attack(variant))
             made["malicious"].append(path)
     if not small:
         for name, write in LARGE_BENIGN.items():

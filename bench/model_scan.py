@@ -1,22 +1,34 @@
 """Benchmark aispm's model scanner against modelscan, picklescan, fickling and modelaudit.
 
 Every tool runs on the same corpus (``bench/model_corpus.py``): per file, for its verdict
-(malicious = the tool flags the file), and once over the whole corpus folder for wall time
-(fickling has no folder mode: its time is the sum of its per-file runs).  Each peer is installed
-in its own venv under ``bench/.peers-venv/<tool>`` (``pip install <tool>==<version>``); a missing
-one is reported as not run.  Results: printed table and ``bench/out/model_scan.json``.
+(malicious = the tool flags the file), then over the whole corpus folder for wall time, ``--repeat``
+times (3 by default) alternating between the tools, and the median is reported (fickling has no
+folder mode: its time is the sum of its per-file runs).  aispm's folder runs are timed three ways,
+reported separately: ``--no-cache`` (every file hashed; the cold figure), with its hash cache
+filled by an earlier run over the unchanged files (warm), and as a first run with an empty cache
+directory (nothing compiled or cached yet).  Each peer is installed in its own venv under
+``bench/.peers-venv/<tool>`` (``pip install <tool>==<version>``); a missing one is reported as not
+run.  Results: printed table and ``bench/out/model_scan.json``.
+
+Like the peers' pip-installed packages, aispm runs with its bytecode compiled (``compileall``
+first, and ``PYTHONDONTWRITEBYTECODE`` is not passed on): an environment that disables bytecode
+caching would otherwise time the compilation of aispm's sources on every run.
 
     .venv/bin/python bench/model_scan.py                  # the large corpus (default)
     .venv/bin/python bench/model_scan.py --small          # the 30 small files only
-    .venv/bin/python bench/model_scan.py --only aispm --only picklescan
+    .venv/bin/python bench/model_scan.py --only aispm --only picklescan --repeat 5
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +40,8 @@ from model_corpus import OUT, OUT_LARGE, build
 BENCH = Path(__file__).resolve().parent
 PEERS = BENCH / ".peers-venv"
 AISPM = Path(sys.executable).parent / "aispm"
+AISPM_CACHE = BENCH / "out" / "aispm-cache"
+"""aispm's cache directory in the benchmark (``AISPM_CACHE_DIR``), so the user's is left alone."""
 RESULT = BENCH / "out" / "model_scan.json"
 CORPUS = OUT_LARGE
 """The corpus folder being scanned (``OUT`` with ``--small``)."""
@@ -117,10 +131,24 @@ TOOLS = [
 ]
 
 
-def _run(cmd: list[str]) -> tuple[subprocess.CompletedProcess[str], float]:
+def _env(cache_dir: Path = AISPM_CACHE) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["AISPM_CACHE_DIR"] = str(cache_dir)
+    return env
+
+
+def _run(cmd: list[str], env: dict[str, str] | None = None) -> tuple[subprocess.CompletedProcess[str], float]:
     start = time.perf_counter()
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT, check=False)
+    proc = subprocess.run(
+        cmd, capture_output=True, text=True, timeout=TIMEOUT, check=False, env=env or _env()
+    )
     return proc, time.perf_counter() - start
+
+
+def compile_aispm() -> None:
+    """Compile aispm's modules to bytecode, as installing a wheel does."""
+    code = "import aispm, compileall, pathlib; compileall.compile_dir(pathlib.Path(aispm.__file__).parent)"
+    subprocess.run([sys.executable, "-c", code], check=True, env=_env(), stdout=subprocess.DEVNULL)
 
 
 def ensure_peer(name: str) -> None:
@@ -133,6 +161,7 @@ def ensure_peer(name: str) -> None:
 
 
 def bench_tool(tool: Tool, files: dict[str, list[Path]]) -> dict[str, object]:
+    """The tool's verdict on every file (one run per file)."""
     ensure_peer(tool.name)
     if not Path(tool.file_cmd(CORPUS)[0]).exists():
         return {"tool": tool.name, "status": "not installed"}
@@ -143,9 +172,6 @@ def bench_tool(tool: Tool, files: dict[str, list[Path]]) -> dict[str, object]:
             proc, seconds = _run(tool.file_cmd(path))
             per_file_time += seconds
             verdicts[f"{label}/{path.name}"] = tool.flagged(proc)
-    wall = per_file_time
-    if tool.dir_cmd is not None:
-        _, wall = _run(tool.dir_cmd(CORPUS))
     missed = sorted(k for k, v in verdicts.items() if k.startswith("malicious/") and not v)
     false_pos = sorted(k for k, v in verdicts.items() if k.startswith("benign/") and v)
     return {
@@ -155,11 +181,61 @@ def bench_tool(tool: Tool, files: dict[str, list[Path]]) -> dict[str, object]:
         "malicious": len(files["malicious"]),
         "false_positives": len(false_pos),
         "benign": len(files["benign"]),
-        "wall_seconds_corpus": round(wall, 3),
-        "wall_mode": "one run over the folder" if tool.dir_cmd else "sum of per-file runs",
+        "wall_seconds_corpus": round(per_file_time, 3),
+        "wall_mode": "sum of per-file runs",
         "missed": missed,
         "false_positive_files": false_pos,
     }
+
+
+@dataclass(frozen=True)
+class Timed:
+    """One folder run timed in the alternation: a tool, or one way of running aispm."""
+
+    key: str
+    cmd: list[str]
+    fresh_cache: bool = False
+    """Run with an empty aispm cache directory (a first run)."""
+
+
+def timed_runs(rows: list[dict[str, object]], repeat: int) -> None:
+    """Time the folder runs, ``repeat`` rounds alternating between them, and put the median (and
+    every run) into ``rows``."""
+    timed: list[Timed] = []
+    for row in rows:
+        tool = next(t for t in TOOLS if t.name == row["tool"])
+        if row["status"] != "ran" or tool.dir_cmd is None:
+            continue
+        cmd = tool.dir_cmd(CORPUS)
+        if tool.name == "aispm":
+            timed += [
+                Timed("aispm", [*cmd, "--no-cache"]),
+                Timed("aispm:warm", cmd),
+                Timed("aispm:first", cmd, fresh_cache=True),
+            ]
+            _run(cmd)  # fill the hash cache for the warm runs (the corpus is not rewritten meanwhile)
+        else:
+            timed.append(Timed(tool.name, cmd))
+    seconds: dict[str, list[float]] = {t.key: [] for t in timed}
+    for _ in range(repeat):
+        for item in timed:
+            if item.fresh_cache:
+                with tempfile.TemporaryDirectory(prefix="aispm-bench-cache-") as empty:
+                    _, wall = _run(item.cmd, _env(Path(empty)))
+            else:
+                _, wall = _run(item.cmd)
+            seconds[item.key].append(round(wall, 3))
+    by_tool = {str(row["tool"]): row for row in rows}
+    for key, runs in seconds.items():
+        tool, _, variant = key.partition(":")
+        row = by_tool[tool]
+        field = "wall_seconds_corpus" if not variant else f"wall_seconds_{variant}"
+        row[field] = round(statistics.median(runs), 3)
+        row[f"{field}_runs"] = runs
+        if not variant:
+            row["wall_mode"] = f"one run over the folder, median of {repeat} (alternating)"
+            if tool == "aispm":
+                row["wall_mode"] += "; --no-cache (every file hashed)"
 
 
 def main() -> None:
@@ -167,12 +243,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--small", action="store_true", help="the 30 small files only (mostly start-up)")
     parser.add_argument("--only", action="append", choices=[t.name for t in TOOLS], help="run only TOOL")
+    parser.add_argument("--repeat", type=int, default=3, help="folder runs per tool (median; default 3)")
     args = parser.parse_args()
     CORPUS = OUT if args.small else OUT_LARGE
     if args.small:
         RESULT = RESULT.with_name("model_scan_small.json")
     files = build(CORPUS, small=args.small)
+    compile_aispm()
+    shutil.rmtree(AISPM_CACHE, ignore_errors=True)
     rows = [bench_tool(tool, files) for tool in TOOLS if not args.only or tool.name in args.only]
+    timed_runs(rows, max(args.repeat, 1))
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text(json.dumps({"corpus": str(CORPUS), "results": rows}, indent=2) + "\n")
     print(f"{'tool':<12} {'detected':>10} {'false pos':>10} {'wall s':>8}  mode")
@@ -184,6 +264,10 @@ def main() -> None:
             f"{row['tool']:<12} {row['detected']:>4}/{row['malicious']:<5} {row['false_positives']:>4}/"
             f"{row['benign']:<5} {row['wall_seconds_corpus']:>8}  {row['wall_mode']}"
         )
+        if row["tool"] == "aispm":
+            pad = " " * 35
+            print(f"{pad}{row['wall_seconds_warm']:>8}  aispm, hash cache filled (warm)")
+            print(f"{pad}{row['wall_seconds_first']:>8}  aispm, empty cache directory (first run)")
     print(f"details: {RESULT}")
 
 

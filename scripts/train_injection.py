@@ -9,7 +9,7 @@ positive rate stays under ``--max-fpr``), and writes ``src/aispm/detect/models/i
 (weights as plain float arrays) and ``injection.json`` (feature spec, threshold, figures).  Dev is
 only scored, never tuned on.  Needs scikit-learn (a dev dependency); prediction does not.
 
-    .venv/bin/python scripts/train_injection.py [--data DIR] [--out DIR] [--max-fpr 0.02] [--window 400]
+    .venv/bin/python scripts/train_injection.py [--data DIR] [--out DIR] [--max-fpr 0.02] [--c 32]
 """
 
 from __future__ import annotations
@@ -42,7 +42,9 @@ from aispm.detect.injection_features import FeatureSpec, sparse_row  # noqa: E40
 from aispm.detect.injection_model import InjectionModel, windows  # noqa: E402
 from aispm.detect.normalize import views  # noqa: E402
 
-C = 8.0
+C = 32.0
+"""Inverse regularisation strength, chosen on out-of-fold train F1 (8 → 16 → 32 → 64: 0.857 →
+0.860 → 0.866 → 0.867, classifier alone); 32 as the last step that still paid."""
 FOLDS = 4
 WINDOW = 400
 STRIDE = 200
@@ -63,8 +65,8 @@ def matrix(texts: Sequence[str], spec: FeatureSpec) -> csr_matrix:
     )
 
 
-def fit(x: csr_matrix, y: np.ndarray) -> tuple[np.ndarray, float]:
-    model = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, solver="liblinear")
+def fit(x: csr_matrix, y: np.ndarray, c: float = C) -> tuple[np.ndarray, float]:
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=3000, solver="liblinear")
     model.fit(x, y)
     return model.coef_[0].astype(np.float32), float(model.intercept_[0])
 
@@ -75,7 +77,7 @@ def canonical(rows: Sequence[Row]) -> list[str]:
 
 
 def fit_windowed(
-    rows: Sequence[Row], spec: FeatureSpec, window: int, stride: int
+    rows: Sequence[Row], spec: FeatureSpec, window: int, stride: int, c: float = C
 ) -> tuple[np.ndarray, float]:
     """Fit on windows, as prediction scores them (one round of multiple-instance learning).
 
@@ -86,7 +88,7 @@ def fit_windowed(
     """
     texts = canonical(rows)
     labels = np.array([r.label for r in rows])
-    weights, bias = fit(matrix(texts, spec), labels)
+    weights, bias = fit(matrix(texts, spec), labels, c)
     first = InjectionModel(weights, bias, spec, 0.5, {}, window=window, stride=stride)
     win_texts: list[str] = []
     win_labels: list[int] = []
@@ -98,7 +100,7 @@ def fit_windowed(
         else:
             win_texts.append(max(parts, key=first.probability))
             win_labels.append(1)
-    return fit(matrix(win_texts, spec), np.array(win_labels))
+    return fit(matrix(win_texts, spec), np.array(win_labels), c)
 
 
 def scores(model: InjectionModel, rows: Sequence[Row]) -> np.ndarray:
@@ -146,6 +148,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--bits", type=int, default=18)
     parser.add_argument("--window", type=int, default=WINDOW, help="characters per scored window")
     parser.add_argument("--stride", type=int, default=STRIDE, help="step between window starts")
+    parser.add_argument("--c", type=float, default=C, help="inverse regularisation of the regression")
     args = parser.parse_args(argv)
 
     corpus = args.data / "train.jsonl"
@@ -158,14 +161,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     oof = np.zeros(len(train))
     for fold, (fit_idx, held_idx) in enumerate(GroupKFold(n_splits=FOLDS).split(y, y, groups)):
-        weights, bias = fit_windowed([train[i] for i in fit_idx], spec, args.window, args.stride)
+        weights, bias = fit_windowed([train[i] for i in fit_idx], spec, args.window, args.stride, args.c)
         fold_model = InjectionModel(weights, bias, spec, 0.5, {}, window=args.window, stride=args.stride)
         oof[held_idx] = scores(fold_model, [train[i] for i in held_idx])
         print(f"fold {fold + 1}/{FOLDS} done")
     threshold = pick_threshold(oof, y, args.max_fpr)
     oof_report = report("train out-of-fold", train, oof, threshold)
 
-    weights, bias = fit_windowed(train, spec, args.window, args.stride)
+    weights, bias = fit_windowed(train, spec, args.window, args.stride, args.c)
     model = InjectionModel(weights, bias, spec, threshold, {}, window=args.window, stride=args.stride)
     dev_report = report("dev", dev, scores(model, dev), threshold)
 
@@ -184,7 +187,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "window": args.window,
         "stride": args.stride,
         "threshold": round(threshold, 6),
-        "C": C,
+        "C": args.c,
         "corpus_sha256": hashlib.sha256(corpus.read_bytes()).hexdigest(),
         "split_seed": SPLIT_SEED,
         "excluded_categories": sorted(EXCLUDED_CATEGORIES),

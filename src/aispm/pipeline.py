@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,11 +12,11 @@ from aispm.advisories import AdvisoryDB
 from aispm.core.model import Inventory, ScanResult
 from aispm.discover import targets as sources
 from aispm.discover.base import Collector, Progress, no_progress
+from aispm.discover.code.ai_assets import FROM_ENV_VARS
 from aispm.discover.code.analyzers import AnalyzerFactory
 from aispm.discover.code.collector import RepositoryCollector, default_jobs
 from aispm.posture import Policy, evaluate, load_policy
-
-POLICY_FILE_NAME = ".aispm.yaml"
+from aispm.posture.policy import POLICY_FILE_NAME as POLICY_FILE_NAME
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +80,7 @@ def run_scan(
         check = getattr(collector, "check_target", None)
         if callable(check):
             check()
-    inventory = Inventory()
-    for collector in collectors:
-        inventory.extend(collector.collect(progress))
+    inventory = merge_inventories([collector.collect(progress) for collector in collectors])
     link_sources(inventory)
     findings, rules = evaluate(inventory, policy)
     return ScanResult(
@@ -93,6 +91,29 @@ def run_scan(
         findings=tuple(findings),
         rules=rules,
     )
+
+
+def merge_inventories(parts: Sequence[Inventory]) -> Inventory:
+    """One inventory of every target's, in target order.  A model or endpoint several
+    repositories use keeps ``from_env_vars`` sorted and without duplicates, as one repository
+    writes it (merging only appends the values the first target lacked)."""
+    env_vars: dict[str, set[str]] = {}
+    for part in parts:
+        for asset in part.assets:
+            values = asset.properties.get(FROM_ENV_VARS)
+            if isinstance(values, list):
+                env_vars.setdefault(asset.id, set()).update(str(v) for v in values)
+    inventory = Inventory()
+    for part in parts:
+        for asset in part.assets:
+            if asset.id in env_vars:
+                properties = {**asset.properties, FROM_ENV_VARS: sorted(env_vars[asset.id])}
+                asset = replace(asset, properties=properties)
+            inventory.add(asset)
+        for rel in part.relationships:
+            inventory.add_relationship(rel)
+        inventory.warnings.extend(part.warnings)
+    return inventory
 
 
 def link_sources(inventory: Inventory) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -83,3 +84,16 @@ def test_paths_html_file(db: str, tmp_path: Path) -> None:
     run("paths", "--db", db, "-o", str(out))
     text = out.read_text()
     assert '<svg class="graph"' in text and "paths-data" in text
+
+
+def test_paths_per_jewel_and_html(db: str, tmp_path: Path) -> None:
+    one = json.loads(run("paths", "--db", db, "-f", "json", "--per-jewel", "1"))
+    five = json.loads(run("paths", "--db", db, "-f", "json"))
+    assert 0 < len(one["paths"]) <= len(five["paths"])
+    # every entry point that reaches a crown jewel keeps a path, whatever --per-jewel is
+    assert {p["entry_point"]["id"] for p in one["paths"]} == {p["entry_point"]["id"] for p in five["paths"]}
+    page = tmp_path / "p.html"
+    run("paths", "--db", db, "-o", str(page))
+    html = page.read_text(encoding="utf-8")
+    assert "Toxic combinations" in html and "public-inference-broad-role" in html
+    assert len(re.findall(r'<svg class="graph" data-path="\d+"', html)) == len(five["paths"])

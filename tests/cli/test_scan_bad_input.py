@@ -91,47 +91,38 @@ def test_symlink_out_of_tree_is_not_followed(tmp_path: Path) -> None:
     assert _warned(report, "link", "outside")
 
 
-def test_binary_file_with_source_extension(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("rel", "content", "words"),
+    [
+        pytest.param(
+            "blob.py", b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4, "binary", id="binary-source-file"
+        ),
+        pytest.param("huge.py", "x = 1\n" * 600_000, "larger than", id="very-large-file"),  # 3.6 MB
+        pytest.param(
+            "broken.ipynb",
+            '{"cells": [ {"cell_type": "code", "source": ["import openai"',
+            "json",
+            id="notebook-that-is-not-json",
+        ),
+        pytest.param(
+            "poetry.lock", '[[package]]\nname = "torch"\nversion = \n', "", id="malformed-lock-file"
+        ),
+        pytest.param(
+            "broken.py", "import openai\ndef f(:\n    pass\n", "line 2", id="source-that-does-not-parse"
+        ),
+    ],
+)
+def test_bad_file_is_a_warning_and_the_rest_is_scanned(
+    tmp_path: Path, rel: str, content: str | bytes, words: str
+) -> None:
     root = _repo(tmp_path)
-    (root / "blob.py").write_bytes(b"\x7fELF\x02\x01\x01\x00" + bytes(range(256)) * 4)
+    if isinstance(content, bytes):
+        (root / rel).write_bytes(content)
+    else:
+        (root / rel).write_text(content)
     code, report, _ = _scan(root, tmp_path)
     assert code == 3
-    assert _warned(report, "blob.py", "binary")
-    assert _found_model(report)
-
-
-def test_very_large_file_is_skipped_with_a_warning(tmp_path: Path) -> None:
-    root = _repo(tmp_path)
-    (root / "huge.py").write_text("x = 1\n" * 600_000)  # 3.6 MB
-    code, report, _ = _scan(root, tmp_path)
-    assert code == 3
-    assert _warned(report, "huge.py", "larger than")
-
-
-def test_notebook_that_is_not_json(tmp_path: Path) -> None:
-    root = _repo(tmp_path)
-    (root / "broken.ipynb").write_text('{"cells": [ {"cell_type": "code", "source": ["import openai"')
-    code, report, _ = _scan(root, tmp_path)
-    assert code == 3
-    assert _warned(report, "broken.ipynb", "json")
-    assert _found_model(report)
-
-
-def test_malformed_lock_file(tmp_path: Path) -> None:
-    root = _repo(tmp_path)
-    (root / "poetry.lock").write_text('[[package]]\nname = "torch"\nversion = \n')
-    code, report, _ = _scan(root, tmp_path)
-    assert code == 3
-    assert _warned(report, "poetry.lock", "")
-    assert _found_model(report)
-
-
-def test_source_that_does_not_parse(tmp_path: Path) -> None:
-    root = _repo(tmp_path)
-    (root / "broken.py").write_text("import openai\ndef f(:\n    pass\n")
-    code, report, _ = _scan(root, tmp_path)
-    assert code == 3
-    assert _warned(report, "broken.py", "line 2")
+    assert _warned(report, rel, words)
     assert _found_model(report)
 
 

@@ -82,7 +82,7 @@ PROVIDERS: list[tuple[str, str, str, Callable[[], str]]] = [
         "LANGCHAIN_API_KEY",
         lambda: f"lsv2_sk_{rand(32, HEX)}_{rand(10, HEX)}",
     ),
-    ("pinecone_api_key", "pinecone", "PINECONE_API_KEY", lambda: f"pcsk_{rand(5)}_{rand(60)}"),
+    ("pinecone_api_key", "pinecone", "PINECONE_API_KEY", lambda: f"pcsk_{rand(5)}_{rand(63)}"),
     ("pinecone_api_key", "pinecone", "PINECONE_API_KEY", uuid4),
     ("wandb_api_key", "wandb", "WANDB_API_KEY", lambda: rand(40, HEX)),
     ("nvidia_api_key", "nvidia", "NVIDIA_API_KEY", lambda: f"nvapi-{rand(64, ALNUM + '_-')}"),
@@ -105,6 +105,32 @@ PROVIDERS: list[tuple[str, str, str, Callable[[], str]]] = [
     ),
     ("stripe_api_key", "stripe", "STRIPE_SECRET_KEY", lambda: f"sk_live_{rand(24)}"),
     ("stripe_api_key", "stripe", "STRIPE_SECRET_KEY", lambda: f"sk_test_{rand(24)}"),
+    (
+        "anthropic_oauth_token",
+        "anthropic",
+        "CLAUDE_CODE_OAUTH_TOKEN",
+        lambda: f"sk-ant-oat01-{rand(93, ALNUM + '_-')}AA",
+    ),
+    ("voyage_api_key", "voyage", "VOYAGE_API_KEY", lambda: f"pa-{rand(43, ALNUM + '_-')}"),
+    ("voyage_api_key", "voyage", "VOYAGE_API_KEY", lambda: f"al-{rand(43, ALNUM + '_-')}"),
+    ("cerebras_api_key", "cerebras", "CEREBRAS_API_KEY", lambda: f"csk-{rand(48)}"),
+    ("llamacloud_api_key", "llamaindex", "LLAMA_CLOUD_API_KEY", lambda: f"llx-{rand(48)}"),
+    ("langfuse_secret_key", "langfuse", "LANGFUSE_SECRET_KEY", lambda: f"sk-lf-{uuid4()}"),
+    ("jina_api_key", "jina", "JINA_API_KEY", lambda: f"jina_{rand(32, HEX)}{rand(28, ALNUM + '_')}"),
+    ("tavily_api_key", "tavily", "TAVILY_API_KEY", lambda: f"tvly-{rand(32)}"),
+    ("tavily_api_key", "tavily", "TAVILY_API_KEY", lambda: f"tvly-dev-{rand(32)}"),
+    ("firecrawl_api_key", "firecrawl", "FIRECRAWL_API_KEY", lambda: f"fc-{rand(32, HEX)}"),
+    ("databricks_token", "databricks", "DATABRICKS_TOKEN", lambda: f"dapi{rand(32, HEX)}"),
+    ("dashscope_api_key", "alibaba", "DASHSCOPE_API_KEY", lambda: f"sk-{rand(32, HEX)}"),
+    ("moonshot_api_key", "moonshot", "MOONSHOT_API_KEY", lambda: f"sk-{rand(48)}"),
+    ("zhipu_api_key", "zhipu", "ZHIPUAI_API_KEY", lambda: f"{rand(32, HEX)}.{rand(16)}"),
+    ("sk_hex_api_key", "generic", "LLM_API_KEY", lambda: f"sk-{rand(32, HEX)}"),
+    # no shape of their own: typed by the variable's name
+    ("serpapi_api_key", "serpapi", "SERPAPI_API_KEY", lambda: rand(64, HEX)),
+    ("serper_api_key", "serper", "SERPER_API_KEY", lambda: rand(40, HEX)),
+    ("deepgram_api_key", "deepgram", "DEEPGRAM_API_KEY", lambda: rand(40, HEX)),
+    ("assemblyai_api_key", "assemblyai", "ASSEMBLYAI_API_KEY", lambda: rand(32, HEX)),
+    ("stability_api_key", "stability", "STABILITY_API_KEY", lambda: f"sk-{rand(48)}"),
     ("generic_api_key", "generic", "INTERNAL_SERVICE_TOKEN", lambda: rand(32)),
     ("generic_api_key", "generic", "CLIENT_SECRET", lambda: rand(32, ALNUM + "-_")),
     ("password", "generic", "DB_PASSWORD", lambda: rand(24, ALNUM + "!#")),
@@ -172,6 +198,17 @@ SYNTAXES = [
     as_toml,
 ]
 
+NAME_TYPED = {
+    "generic_api_key",
+    "password",
+    "serpapi_api_key",
+    "serper_api_key",
+    "deepgram_api_key",
+    "assemblyai_api_key",
+    "stability_api_key",
+}
+"""Types the assignment detector gives by the variable's name (no provider pattern matches)."""
+
 detector = SecretsDetector()
 
 
@@ -207,7 +244,7 @@ def test_every_provider_in_every_syntax(
     assert found.attributes["provider"] == provider
     assert found.attributes["variable"] == variable
     assert found.attributes["value_sha256"] == fingerprint_secret(value)
-    expected = "assignment" if secret_type in {"generic_api_key", "password"} else "pattern"
+    expected = "assignment" if secret_type in NAME_TYPED else "pattern"
     assert found.attributes["detection"] == expected
     assert 0 < found.score <= 1
     assert value not in found.redacted and value not in repr(found)

@@ -162,6 +162,7 @@ def make_gateway(tmp_path: Path, stub: Stub) -> Iterator[MakeGateway]:
         name: str = "gw",
         key_options: dict[str, Any] | None = None,
         dets: list[Any] | None = None,
+        tracer_provider: Any | None = None,
     ) -> Gateway:
         config = merge(base_config(stub), extra or {})
         path = tmp_path / f"{name}-{len(started)}.yaml"
@@ -171,7 +172,12 @@ def make_gateway(tmp_path: Path, stub: Stub) -> Iterator[MakeGateway]:
         if db_path not in keys:
             keys[db_path], _ = store.create_key("app", **(key_options or {}))
         key = keys[db_path]
-        app = create_app(str(path), db=db_path, detectors=dets if dets is not None else detectors())
+        app = create_app(
+            str(path),
+            db=db_path,
+            detectors=dets if dets is not None else detectors(),
+            tracer_provider=tracer_provider,
+        )
         server = ServerThread(app).start()
         gw = Gateway(server.url, key, path, db_path, store, server)
         started.append(gw)

@@ -1,7 +1,8 @@
 """A local upstream speaking the OpenAI and Anthropic wire formats (JSON and SSE streaming).
 
 Replies echo the last user text (``echo: ...``), so tests can see what reached the upstream; every
-request body is recorded in ``app.state.seen``.  Model ``fail-500`` answers 500.
+request body is recorded in ``app.state.seen``.  Model ``fail-500`` answers 500; a model named
+``NAME-latest`` is answered by the snapshot ``NAME-2024-08-06`` (as providers resolve aliases).
 """
 
 from __future__ import annotations
@@ -37,6 +38,10 @@ def _last_user_text(body: dict[str, Any]) -> str:
             content = value[-1].get("content")
             return content if isinstance(content, str) else json.dumps(content)
     return ""
+
+
+def _served(model: str) -> str:
+    return model.removesuffix("-latest") + "-2024-08-06" if model.endswith("-latest") else model
 
 
 def _reply(body: dict[str, Any]) -> str:
@@ -75,14 +80,19 @@ async def chat(request: Request) -> Response:
                 "id": "chatcmpl-1",
                 "object": "chat.completion",
                 "created": 1,
-                "model": body["model"],
+                "model": _served(body["model"]),
                 "choices": [
                     {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
                 ],
                 "usage": {"prompt_tokens": tin, "completion_tokens": tout, "total_tokens": tin + tout},
             }
         )
-    base = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 1, "model": body["model"]}
+    base = {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": 1,
+        "model": _served(body["model"]),
+    }
     chunks = [_sse({**base, "choices": [{"index": 0, "delta": {"role": "assistant", "content": ""}}]})]
     chunks += [_sse({**base, "choices": [{"index": 0, "delta": {"content": p}}]}) for p in _pieces(text)]
     chunks.append(_sse({**base, "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}))
@@ -183,7 +193,7 @@ async def messages(request: Request) -> Response:
         "id": "msg_1",
         "type": "message",
         "role": "assistant",
-        "model": body["model"],
+        "model": _served(body["model"]),
         "content": [{"type": "text", "text": text}],
         "stop_reason": "end_turn",
         "stop_sequence": None,

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from aispm.cli.main import build_app
 from aispm.core.ids import urn
+from aispm.guard.context import RequestContext
 from aispm.guard.findings import GuardCollector, guard_findings
 from aispm.guard.telemetry.cef import cef_line
 from aispm.guard.telemetry.otel import genai_attributes
@@ -131,6 +132,12 @@ def test_cef_escaping_and_genai_attributes(make_gateway: MakeGateway) -> None:
     )
     line = cef_line(event)
     assert "suser=a\\=b|c" in line and "cs1=gpt\\n4" in line and "\n" not in line
-    attrs = genai_attributes(event)
-    assert attrs["gen_ai.system"] == "openai" and attrs["gen_ai.request.model"] == "gpt\n4"
+    ctx = RequestContext(
+        "openai", "/v1/chat/completions", None, provider="azure", model="gpt\n4", tokens_in=3
+    )
+    attrs = genai_attributes(ctx)
+    assert attrs is not None and attrs["gen_ai.request.model"] == "gpt\n4"
+    assert attrs["gen_ai.provider.name"] == attrs["gen_ai.system"] == "azure.ai.openai"
     assert attrs["gen_ai.usage.input_tokens"] == 3 and "gen_ai.usage.output_tokens" not in attrs
+    assert "gen_ai.system" not in (genai_attributes(ctx, legacy=False) or {})
+    assert genai_attributes(RequestContext("openai", "/v1/models", None)) is None

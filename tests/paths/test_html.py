@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 from html import unescape
 from pathlib import Path
 
@@ -65,3 +66,22 @@ def test_chromium_draws_nodes(tmp_path: Path) -> None:
     assert 'data-rendered="' in dom, proc.stderr[-2000:]
     assert len(re.findall(r'<g class="node ', dom)) >= 6
     assert "<circle" in dom and "infer-role" in dom
+
+
+def test_chromium_click_shows_details_on_the_paths_page(tmp_path: Path) -> None:
+    """The same renderer as the scan report's: a mouse click on a node shows its details."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "report"))
+    from cdp_browser import Page
+
+    target = tmp_path / "paths.html"
+    target.write_text(page(), encoding="utf-8")
+    browser = Page(tmp_path / "profile")
+    try:
+        browser.open(target)
+        browser.click('svg.graph[data-path="1"] g.node.jewel')
+        text = browser.eval("document.querySelector('[data-details=\"1\"]').textContent")
+        assert text.startswith("data_store: training-data\n")
+        assert "reached by: can_write (ease 0.9, via s3:PutObject) → change" in text
+        assert browser.requested_urls() == [target.as_uri()]
+    finally:
+        browser.close()

@@ -645,6 +645,14 @@ AWS_CASES: list[Case] = [
         lambda: inv(flow_definition()),
         DEFAULT,
     ),
+    (
+        "AISPM-AWS-057",
+        lambda: inv(res("sagemaker:domain", "d", AuthMode="SSO", AppNetworkAccessType="PublicInternetOnly")),
+        lambda: inv(
+            res("sagemaker:domain", "d", AuthMode="SSO", AppNetworkAccessType="VpcOnly", VpcId="vpc-1")
+        ),
+        DEFAULT,
+    ),
 ]
 
 
@@ -715,6 +723,7 @@ GAP_CASES = [
     ("AISPM-AWS-054", {"sagemaker": "error"}),
     ("AISPM-AWS-055", {"sagemaker": "denied"}),
     ("AISPM-AWS-056", {"sagemaker": "denied"}),
+    ("AISPM-AWS-057", {"sagemaker": "denied"}),
 ]
 
 
@@ -748,6 +757,7 @@ UNREAD_CASES: list[tuple[str, Callable[[], Inventory]]] = [
     ("AISPM-AWS-054", lambda: inv(res("sagemaker:data-quality-job-definition", "dq", EndpointName="e"))),
     ("AISPM-AWS-055", lambda: inv(res("sagemaker:data-quality-job-definition", "dq", EndpointName="e"))),
     ("AISPM-AWS-056", lambda: inv(res("sagemaker:flow-definition", "fd", FlowDefinitionStatus="Active"))),
+    ("AISPM-AWS-057", lambda: inv(res("sagemaker:domain", "d", DomainId="d-1"))),  # ListDomains summary only
 ]
 
 
@@ -872,9 +882,130 @@ def test_monitoring_and_review_encryption_rules_on_iac(rule_id: str) -> None:
     )
     failed = [f for f in found if f.rule_id == rule_id and f.status == "fail"]
     kind = "flow_definition" if rule_id == "AISPM-AWS-056" else "data_quality_job_definition"
-    line = 55 if rule_id == "AISPM-AWS-056" else 3
+    line = 56 if rule_id == "AISPM-AWS-056" else 3
     assert [f.asset_id.replace("%3A", ":").rsplit("/", 1)[-1] for f in failed] == [
         f"aws_sagemaker_{kind}.plain"
     ]
     assert failed[0].location is not None
     assert (failed[0].location.path, failed[0].location.line) == ("main.tf", line)
+
+
+def test_domain_without_network_access_type_is_public() -> None:
+    """AppNetworkAccessType left out of a DescribeDomain answer is the API's default,
+    PublicInternetOnly."""
+    hits = findings(inv(res("sagemaker:domain", "d", AuthMode="SSO")), "AISPM-AWS-057")
+    assert [(f.status, f.evidence) for f in hits] == [("fail", {"AppNetworkAccessType": None, "VpcId": None})]
+
+
+STUDIO_TF = """\
+variable "access" {}
+
+variable "private" {
+  default = "VpcOnly"
+}
+
+resource "aws_sagemaker_domain" "implicit" {
+  domain_name = "implicit"
+  auth_mode   = "SSO"
+  vpc_id      = "vpc-1"
+  subnet_ids  = ["subnet-1"]
+  default_user_settings { execution_role = "arn:aws:iam::111122223333:role/sm" }
+}
+
+resource "aws_sagemaker_domain" "public" {
+  domain_name             = "public"
+  auth_mode               = "SSO"
+  vpc_id                  = "vpc-1"
+  subnet_ids              = ["subnet-1"]
+  app_network_access_type = "PublicInternetOnly"
+  default_user_settings { execution_role = "arn:aws:iam::111122223333:role/sm" }
+}
+
+resource "aws_sagemaker_domain" "private" {
+  domain_name             = "private"
+  auth_mode               = "SSO"
+  vpc_id                  = "vpc-1"
+  subnet_ids              = ["subnet-1"]
+  app_network_access_type = var.private
+  default_user_settings { execution_role = "arn:aws:iam::111122223333:role/sm" }
+}
+
+resource "aws_sagemaker_domain" "chosen" {
+  domain_name             = "chosen"
+  auth_mode               = "SSO"
+  vpc_id                  = "vpc-1"
+  subnet_ids              = ["subnet-1"]
+  app_network_access_type = var.access
+  default_user_settings { execution_role = "arn:aws:iam::111122223333:role/sm" }
+}
+
+resource "awscc_sagemaker_domain" "cc_implicit" {
+  domain_name           = "cc-implicit"
+  auth_mode             = "SSO"
+  vpc_id                = "vpc-1"
+  subnet_ids            = ["subnet-1"]
+  default_user_settings = { execution_role = "arn:aws:iam::111122223333:role/sm" }
+}
+
+resource "awscc_sagemaker_domain" "cc_private" {
+  domain_name             = "cc-private"
+  auth_mode               = "SSO"
+  vpc_id                  = "vpc-1"
+  subnet_ids              = ["subnet-1"]
+  app_network_access_type = "VpcOnly"
+  default_user_settings   = { execution_role = "arn:aws:iam::111122223333:role/sm" }
+}
+"""
+
+STUDIO_CFN = """\
+AWSTemplateFormatVersion: "2010-09-09"
+Parameters:
+  Access: {Type: String, Default: VpcOnly}
+Resources:
+  Implicit:
+    Type: AWS::SageMaker::Domain
+    Properties:
+      DomainName: implicit
+      AuthMode: SSO
+      VpcId: vpc-1
+      SubnetIds: [subnet-1]
+      DefaultUserSettings: {ExecutionRole: "arn:aws:iam::111122223333:role/sm"}
+  Private:
+    Type: AWS::SageMaker::Domain
+    Properties:
+      DomainName: private
+      AuthMode: SSO
+      AppNetworkAccessType: !Ref Access
+      VpcId: vpc-1
+      SubnetIds: [subnet-1]
+      DefaultUserSettings: {ExecutionRole: "arn:aws:iam::111122223333:role/sm"}
+"""
+
+
+def test_studio_domain_internet_access_on_iac(tmp_path: Path) -> None:
+    """AISPM-AWS-057 on Terraform (aws and awscc providers) and CloudFormation: an omitted
+    AppNetworkAccessType is the provider default PublicInternetOnly; VpcOnly (literal, from a
+    variable or a parameter default) passes; a variable without a value is unknown.  Findings
+    point at the resource's declaration."""
+    from aispm.discover.code.collector import RepositoryCollector
+    from aispm.discover.iac import iac_analyzers
+
+    (tmp_path / "main.tf").write_text(STUDIO_TF)
+    (tmp_path / "studio.yaml").write_text(STUDIO_CFN)
+    found, _ = evaluate(RepositoryCollector(tmp_path, iac_analyzers()).collect(), DEFAULT)
+    got = {
+        f.asset_id.replace("%3A", ":").replace("%2F", "/").rsplit("/", 1)[-1]: (
+            f.status,
+            f.location.path if f.location else None,
+            f.location.line if f.location else None,
+        )
+        for f in found
+        if f.rule_id == "AISPM-AWS-057"
+    }
+    assert got == {
+        "aws_sagemaker_domain.implicit": ("fail", "main.tf", 7),
+        "aws_sagemaker_domain.public": ("fail", "main.tf", 15),
+        "aws_sagemaker_domain.chosen": ("unknown", "main.tf", 33),
+        "awscc_sagemaker_domain.cc_implicit": ("fail", "main.tf", 42),
+        "Implicit": ("fail", "studio.yaml", 5),
+    }

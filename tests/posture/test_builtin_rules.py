@@ -586,13 +586,22 @@ def test_mlflow_and_unpickler_count_as_pickle_loads() -> None:
     assert len(run(inv, DEFAULT, "AISPM-CODE-002")) == 2
 
 
-def test_azure_openai_key_counts_as_ai_key() -> None:
-    s = secret("src/app.py", provider="azure")
-    s = Asset(
-        s.id, s.kind, s.name, s.provider, s.location, {**s.properties, "secret_type": "azure_openai_key"}
-    )
-    assert run(Inventory.of([s]), DEFAULT, "AISPM-SEC-001")
-    assert run(Inventory.of([s]), DEFAULT, "AISPM-SEC-002") == []
+@pytest.mark.parametrize(
+    ("provider", "secret_type", "ai"),
+    [
+        ("azure", "azure_openai_key", True),
+        ("generic", "sk_hex_api_key", True),
+        ("cerebras", "cerebras_api_key", True),
+        ("moonshot", "moonshot_api_key", True),
+        ("generic", "hard_coded_password", False),
+        ("stripe", "stripe_api_key", False),
+    ],
+)
+def test_ai_keys_by_provider_or_type(provider: str, secret_type: str, ai: bool) -> None:
+    s = secret("src/app.py", provider=provider)
+    s = Asset(s.id, s.kind, s.name, s.provider, s.location, {**s.properties, "secret_type": secret_type})
+    assert bool(run(Inventory.of([s]), DEFAULT, "AISPM-SEC-001")) is ai
+    assert bool(run(Inventory.of([s]), DEFAULT, "AISPM-SEC-002")) is not ai
 
 
 def test_mcp_header_literal_and_npm_exec() -> None:

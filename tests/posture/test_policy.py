@@ -109,3 +109,42 @@ def test_failing_rule_becomes_warning(monkeypatch: pytest.MonkeyPatch) -> None:
     assert "AISPM-GOV-006" in rules
     assert [w.source for w in inv.warnings] == ["posture"]
     assert "AISPM-GOV-006" in inv.warnings[0].message and "kaput" in inv.warnings[0].message
+
+
+def test_policy_and_its_validation_schema_have_the_same_fields_and_defaults() -> None:
+    import dataclasses
+
+    from aispm.posture.policy_schema import PolicySchema
+
+    fields = [f.name for f in dataclasses.fields(Policy)]
+    assert fields == list(PolicySchema.model_fields)
+    schema_defaults = PolicySchema()
+    assert {name: getattr(Policy(), name) for name in fields} == {
+        name: getattr(schema_defaults, name) for name in fields
+    }
+
+
+def test_policy_built_in_code_is_validated_like_a_file() -> None:
+    from pydantic import ValidationError
+
+    policy = Policy(banned_model_formats=["onnx"], severity_overrides={"AISPM-SUP-001": "low"})  # type: ignore[arg-type]
+    assert policy.banned_model_formats == ("onnx",)
+    assert policy.severity_overrides == {"AISPM-SUP-001": Severity.LOW}
+    with pytest.raises(ValidationError, match="greater than or equal to 1"):
+        Policy(max_agent_tools=0)
+    with pytest.raises(ValidationError, match="unknown model format"):
+        Policy(banned_model_formats=("exe",))
+
+
+def test_default_policy_does_not_need_pydantic() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from aispm.posture.policy import load_policy\n"
+        "load_policy(None)\n"
+        "print('pydantic' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

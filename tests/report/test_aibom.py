@@ -65,7 +65,7 @@ def _inventory() -> Inventory:
         AssetKind.AI_SERVICE,
         "OpenAI API",
         "openai",
-        properties={"vendor": "OpenAI", "catalog_id": "openai"},
+        properties={"vendor": "openai", "catalog_id": "openai"},
     )
     endpoint = Asset(
         urn("endpoint", "model_endpoint", "http://localhost:11434"),
@@ -171,3 +171,87 @@ def test_bom_of_the_example_estate_scan_is_valid() -> None:
     assert {"model_artifact", "model", "repository"} <= kinds
     artifacts = [c for c in doc["components"] if c["name"] == "models/classifier.pt"]
     assert artifacts and artifacts[0]["type"] == "machine-learning-model"
+
+
+def _gateway_inventory() -> Inventory:
+    """The base inventory plus what repository discovery now writes: endpoint providers that
+    follow the host (``openrouter``), ``unknown`` for an endpoint whose SDK cannot be told, and
+    the sorted ``from_env_vars`` of a model and an endpoint."""
+    inv = _inventory()
+    src = urn("code", "source_file", REPO, "app.py")
+    router_model = Asset(
+        urn("model", "model", "openrouter", "openai/gpt-4o"),
+        AssetKind.MODEL,
+        "openai/gpt-4o",
+        "openrouter",
+        properties={
+            "provider": "openrouter",
+            "model": "openai/gpt-4o",
+            "from_env_vars": ["LLM_MODEL", "OPENROUTER_MODEL"],
+        },
+    )
+    router = Asset(
+        urn("endpoint", "model_endpoint", "https://openrouter.ai/api/v1"),
+        AssetKind.MODEL_ENDPOINT,
+        "https://openrouter.ai/api/v1",
+        "openrouter",
+        properties={"url": "https://openrouter.ai/api/v1", "local": False, "from_env_vars": ["BASE_URL"]},
+    )
+    unknown = Asset(
+        urn("endpoint", "model_endpoint", "https://llm.corp.example/v1"),
+        AssetKind.MODEL_ENDPOINT,
+        "https://llm.corp.example/v1",
+        "unknown",
+        properties={"url": "https://llm.corp.example/v1", "local": False},
+    )
+    unknown_model = Asset(
+        urn("model", "model", "unknown", "house-model"),
+        AssetKind.MODEL,
+        "house-model",
+        "unknown",
+        properties={"provider": "unknown", "model": "house-model"},
+    )
+    for asset in (router_model, router, unknown, unknown_model):
+        inv.add(asset)
+    inv.relate(src, RelationKind.INVOKES, router_model.id, from_env="OPENROUTER_MODEL")
+    inv.relate(src, RelationKind.CONNECTS_TO, router.id, from_env="BASE_URL")
+    inv.relate(src, RelationKind.CONNECTS_TO, unknown.id)
+    inv.relate(src, RelationKind.INVOKES, unknown_model.id)
+    return inv
+
+
+def _values(node: dict[str, object], name: str) -> list[str]:
+    props = node.get("properties") or []
+    assert isinstance(props, list)
+    return [str(p["value"]) for p in props if p["name"] == name]
+
+
+def test_provider_organisations_and_env_variables() -> None:
+    text = render_bom(_result(_gateway_inventory()))
+    _validate(text)
+    doc = json.loads(text)
+    services = {s["bom-ref"]: s for s in doc["services"]}
+    components = {c["bom-ref"]: c for c in doc["components"]}
+    # the host's provider is the organisation; unknown and local name none
+    router = services[urn("endpoint", "model_endpoint", "https://openrouter.ai/api/v1")]
+    assert router["provider"] == {"name": "openrouter"}
+    unknown = services[urn("endpoint", "model_endpoint", "https://llm.corp.example/v1")]
+    assert "provider" not in unknown and _values(unknown, "aispm:kind") == ["model_endpoint"]
+    assert "provider" not in services[urn("endpoint", "model_endpoint", "http://localhost:11434")]
+    assert services[urn("code", "ai_service", "openai")]["provider"] == {"name": "openai"}
+    unknown_model = components[urn("model", "model", "unknown", "house-model")]
+    assert "group" not in unknown_model and _values(unknown_model, "aispm:provider") == ["unknown"]
+    # one aispm:from_env per variable, none for the list itself
+    model = components[urn("model", "model", "openrouter", "openai/gpt-4o")]
+    assert model["group"] == "openrouter"
+    assert _values(model, "aispm:from_env") == ["LLM_MODEL", "OPENROUTER_MODEL"]
+    assert _values(router, "aispm:from_env") == ["BASE_URL"]
+    assert not _values(model, "aispm:from_env_vars") and not _values(unknown_model, "aispm:from_env")
+    # the XML carries the same repeated properties
+    root = ET.fromstring(render_bom(_result(_gateway_inventory()), "cyclonedx-xml"))
+    ns = "{http://cyclonedx.org/schema/bom/1.6}"
+    xml_model = next(c for c in root.iter(f"{ns}component") if c.get("bom-ref") == model["bom-ref"])
+    assert [p.text for p in xml_model.iter(f"{ns}property") if p.get("name") == "aispm:from_env"] == [
+        "LLM_MODEL",
+        "OPENROUTER_MODEL",
+    ]

@@ -61,9 +61,12 @@ def test_findings_sorted_worst_first_with_title_and_suppressed_flag(result: Scan
     # a rule the scan did not record still gets a title (its id)
     assert by_rule["AISPM-UNKNOWN-999"]["title"] == "AISPM-UNKNOWN-999"
     assert set(by_rule["AISPM-SEC-001"]) == {
-        "fingerprint", "rule_id", "title", "severity", "status", "message", "asset_id", "asset_name",
-        "location", "evidence", "suppressed",
+        "fingerprint", "rule_id", "title", "severity", "original_severity", "escalated_by", "status",
+        "message", "asset_id", "asset_name", "location", "evidence", "suppressed",
     }  # fmt: skip
+    # not raised by a toxic combination
+    assert by_rule["AISPM-SEC-001"]["original_severity"] is None
+    assert by_rule["AISPM-SEC-001"]["escalated_by"] == []
     fingerprints = {f.rule_id: f.fingerprint for f in result.findings}
     assert by_rule["AISPM-SEC-001"]["fingerprint"] == fingerprints["AISPM-SEC-001"]
 

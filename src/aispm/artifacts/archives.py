@@ -9,15 +9,17 @@ import io
 import lzma
 import posixpath
 import stat
-import tarfile
 import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from aispm.artifacts.context import Budget, LimitExceeded, Malformed, Outcome
 from aispm.core.model import Severity
+
+if TYPE_CHECKING:
+    import tarfile  # imported by the functions that read a tar (the caller opened it already)
 
 _RATIO_MIN_SIZE = 1024 * 1024
 """Compression ratios are only judged for members at least this large."""
@@ -135,6 +137,8 @@ def tar_members(
     archive: tarfile.TarFile, budget: Budget, out: Outcome
 ) -> Iterator[tuple[Member, tarfile.TarInfo]]:
     """Regular members of a tar (headers are read one by one, never all at once)."""
+    import tarfile
+
     count = 0
     while True:
         try:
@@ -173,6 +177,8 @@ def tar_members(
 def tar_read(
     archive: tarfile.TarFile, info: tarfile.TarInfo, budget: Budget, cap: int | None = None
 ) -> bytes:
+    import tarfile
+
     stream = archive.extractfile(info)
     if stream is None:
         return b""

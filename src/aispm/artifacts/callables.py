@@ -25,16 +25,28 @@ class Verdict:
 
 
 class _Patterns:
-    """Exact names and shell-style patterns, matched together."""
+    """Exact names and shell-style patterns, matched together.  A pattern whose only wildcard is
+    a final ``*`` (most of them) is a prefix test; the others go through :mod:`fnmatch` (whose
+    regular expressions are compiled when first used)."""
 
     def __init__(self, entries: list[str]) -> None:
-        self.exact = frozenset(e for e in entries if not any(c in e for c in "*?["))
+        self.exact = frozenset(e for e in entries if not _is_glob(e))
         self.globs = tuple(e for e in entries if e not in self.exact)
+        self._prefixes = tuple(
+            g[:-1] if g.endswith("*") and not _is_glob(g[:-1]) else None for g in self.globs
+        )
 
     def match(self, name: str) -> str | None:
         if name in self.exact:
             return name
-        return next((g for g in self.globs if fnmatch.fnmatchcase(name, g)), None)
+        for glob, prefix in zip(self.globs, self._prefixes, strict=True):
+            if name.startswith(prefix) if prefix is not None else fnmatch.fnmatchcase(name, glob):
+                return glob
+        return None
+
+
+def _is_glob(pattern: str) -> bool:
+    return any(c in pattern for c in "*?[")
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,7 +7,6 @@ import struct
 from typing import Any
 
 from aispm.artifacts.context import Ctx, LimitExceeded, Malformed, Outcome
-from aispm.artifacts.template_check import check_template
 
 _SCALARS = {
     0: "<B",
@@ -101,5 +100,8 @@ def scan_gguf(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
         elif key in ("general.license", "general.name", "general.architecture", "general.source.url"):
             out.metadata[key] = str(value)[:200]
     out.metadata["chat_template"] = bool(templates)
-    for key, template in templates.items():
-        check_template(template, out, key)
+    if templates:
+        from aispm.artifacts.template_check import check_template  # Jinja's parser: only when needed
+
+        for key, template in templates.items():
+            check_template(template, out, key)

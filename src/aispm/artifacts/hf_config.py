@@ -7,7 +7,6 @@ import json
 from typing import Any
 
 from aispm.artifacts.context import Ctx, Malformed, Outcome
-from aispm.artifacts.template_check import check_template
 from aispm.core.model import Severity
 
 _MAX_JSON = 64 * 1024 * 1024
@@ -55,12 +54,20 @@ def scan_hf_config(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
         if isinstance(value, str) and "." in value:
             out.add("remote_code", Severity.MEDIUM, f"{key} names a module path: {value}", callable=value)
     template = doc.get("chat_template")
+    if template is not None:
+        _check_templates(template, out)
+    for key in ("license", "base_model", "_name_or_path", "model_type"):
+        if isinstance(doc.get(key), str):
+            out.metadata[key] = doc[key][:200]
+
+
+def _check_templates(template: object, out: Outcome) -> None:
+    """Check the ``chat_template`` (one string, or a list of named ones) with Jinja's parser."""
+    from aispm.artifacts.template_check import check_template  # Jinja: only when there is a template
+
     if isinstance(template, str):
         check_template(template, out, "chat_template")
     elif isinstance(template, list):
         for entry in template:
             if isinstance(entry, dict) and isinstance(entry.get("template"), str):
                 check_template(entry["template"], out, f"chat_template {entry.get('name')!r}")
-    for key in ("license", "base_model", "_name_or_path", "model_type"):
-        if isinstance(doc.get(key), str):
-            out.metadata[key] = doc[key][:200]

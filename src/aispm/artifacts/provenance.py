@@ -18,8 +18,6 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from aispm.data import load_yaml
 
 _HF_COMMIT = re.compile(r"^[0-9a-f]{40}$")
@@ -124,15 +122,48 @@ class Provenance:
         }
 
 
-def read_provenance(model: Path, *, trusted_keys: Sequence[Path] = ()) -> Provenance:
-    """Provenance of the model file (or model directory) ``model`` from the files beside it.
+class SideFiles:
+    """The model card and config of each folder, read once for all the model files in it (one
+    instance per scan: a later scan reads them again)."""
 
-    ``trusted_keys`` are PEM public keys a model-signing signature is verified against.
-    """
-    folder = model if model.is_dir() else model.parent
+    def __init__(self) -> None:
+        self._folders: dict[Path, _Sides] = {}
+
+    def of(self, folder: Path) -> _Sides:
+        sides = self._folders.get(folder)
+        if sides is None:
+            sides = self._folders[folder] = _read_sides(folder)
+        return sides
+
+
+@dataclass(frozen=True, slots=True)
+class _Sides:
+    card: dict[str, Any]
+    card_name: str | None
+    config: dict[str, Any]
+    config_name: str | None
+    notes: tuple[str, ...]
+
+
+def _read_sides(folder: Path) -> _Sides:
     notes: list[str] = []
     card, card_name = _model_card(folder, notes)
     config, config_name = _model_config(folder, notes)
+    return _Sides(card, card_name, config, config_name, tuple(notes))
+
+
+def read_provenance(
+    model: Path, *, trusted_keys: Sequence[Path] = (), side_files: SideFiles | None = None
+) -> Provenance:
+    """Provenance of the model file (or model directory) ``model`` from the files beside it.
+
+    ``trusted_keys`` are PEM public keys a model-signing signature is verified against;
+    ``side_files`` shares the reading of model cards and configs between the files of a folder.
+    """
+    folder = model if model.is_dir() else model.parent
+    sides = side_files.of(folder) if side_files is not None else _read_sides(folder)
+    card, card_name, config, config_name = sides.card, sides.card_name, sides.config, sides.config_name
+    notes = list(sides.notes)
     hub_repo, revision = hf_cache_origin(model)
     name_or_path = _text(config.get("_name_or_path"))
     if hub_repo is None and name_or_path and _looks_like_hub_id(name_or_path):
@@ -181,6 +212,8 @@ def _model_card(folder: Path, notes: list[str]) -> tuple[dict[str, Any], str | N
         match = _FRONT_MATTER.match(text)
         if match is None:
             return {}, name  # a card without metadata still documents the model
+        import yaml  # only for a card with front matter
+
         try:
             data = yaml.safe_load(match.group(1))
         except yaml.YAMLError as exc:

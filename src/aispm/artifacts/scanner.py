@@ -1,7 +1,10 @@
 """The model-file scanner: sniff each file's format by content and run its format scanner.
 
 Nothing scanned is imported, unpickled or executed.  Bad content never raises: it ends up in
-``ArtifactScan.error`` (and issues found before the error are kept)."""
+``ArtifactScan.error`` (and issues found before the error are kept).
+
+The scanner of a format (and of containers) is imported when the first file needing it is
+scanned."""
 
 from __future__ import annotations
 
@@ -9,65 +12,78 @@ import hashlib
 import io
 import mmap
 import os
-import tarfile
+import stat
+import sys
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aispm.artifacts import formats
-from aispm.artifacts.archives import sevenzip_members, tar_members, tar_read, zip_members, zip_read
-from aispm.artifacts.compressed import DecompressingReader
 from aispm.artifacts.context import Budget, Ctx, LimitExceeded, Malformed, Outcome, ScanAbort
+from aispm.artifacts.hashing import FileHasher, sha256_file
 from aispm.artifacts.model import DEFAULT_LIMITS, ArtifactScan, Limits
-from aispm.artifacts.numpy_format import scan_npy
-from aispm.artifacts.pickle_scan import scan_pickle_bytes, scan_pickle_stream
-from aispm.artifacts.sniff import HEAD, compression_of, identify
-from aispm.artifacts.torchscript import scan_code
+from aispm.artifacts.sniff import HEAD, compression_of, identify, zip_model_kind
 from aispm.core.model import Severity
-from aispm.discover.code.model_files import classify_zip
+
+if TYPE_CHECKING:
+    from aispm.artifacts.compressed import DecompressingReader
 
 __all__ = ["identify", "scan_bytes", "scan_file", "scan_tree"]
 
 Handler = Callable[[Any, str, Ctx, Outcome], None]
-_HASH_CHUNK = 1024 * 1024
 
 
 # -- public API -----------------------------------------------------------------------------------
 
 
 def scan_file(
-    path: Path, *, limits: Limits = DEFAULT_LIMITS, display_path: str | None = None
+    path: Path,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    display_path: str | None = None,
+    hasher: FileHasher | None = None,
 ) -> ArtifactScan:
-    """Scan one file (or a TensorFlow SavedModel directory) without loading it."""
+    """Scan one file (or a TensorFlow SavedModel directory) without loading it.  ``hasher``
+    computes the sha256 (a hash cache, hashing ahead); without one the file is hashed here.
+
+    The file is parsed before its digest is asked for, so a hasher's worker thread hashes it
+    while it is parsed; a file that cannot be hashed gives the same result as before parsing."""
     shown = display_path or str(path)
     try:
         if path.is_dir():
             return formats.scan_saved_model_dir(path, shown, _context(limits, str(path)))
         size = path.stat().st_size
-        digest = _sha256(path)
     except OSError as exc:
-        return ArtifactScan(shown, None, 0, None, error=f"cannot read: {exc.strerror or exc}")
-    if size == 0:
-        return ArtifactScan(shown, None, 0, digest, error=None)
+        return _unreadable(shown, exc)
     ctx = _context(limits, str(path.parent))
     out = Outcome()
     name = PurePosixPath(shown.replace("\\", "/")).name or path.name  # a cache blob goes by its link's name
+    fmt: str | None = None
+    if size > 0:
+        try:
+            with path.open("rb") as fh:
+                fmt = out.format = identify(fh.read(HEAD), name)
+                if fmt is not None and size > limits.max_file_bytes:
+                    out.error = f"file of {size:,} bytes is larger than the parsing limit; hashed only"
+                elif fmt is not None:
+                    with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+                        _run(fmt, buf, name, ctx, out)
+        except OSError as exc:
+            out.error = f"cannot read: {exc.strerror or exc}"
     try:
-        with path.open("rb") as fh:
-            head = fh.read(HEAD)
-            fmt = identify(head, name)
-            out.format = fmt
-            if fmt is None:
-                return ArtifactScan(shown, None, size, digest)
-            if size > limits.max_file_bytes:
-                out.error = f"file of {size:,} bytes is larger than the parsing limit; hashed only"
-            else:
-                with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-                    _run(fmt, buf, name, ctx, out)
+        digest = hasher.sha256(path) if hasher is not None else sha256_file(path)
     except OSError as exc:
-        out.error = f"cannot read: {exc.strerror or exc}"
+        return _unreadable(shown, exc)
+    if size == 0:
+        return ArtifactScan(shown, None, 0, digest, error=None)
+    if fmt is None and out.error is None:
+        return ArtifactScan(shown, None, size, digest)
     return _result(shown, size, digest, out)
+
+
+def _unreadable(shown: str, exc: OSError) -> ArtifactScan:
+    return ArtifactScan(shown, None, 0, None, error=f"cannot read: {exc.strerror or exc}")
 
 
 def scan_bytes(data: bytes, name: str, *, limits: Limits = DEFAULT_LIMITS) -> ArtifactScan:
@@ -79,34 +95,66 @@ def scan_bytes(data: bytes, name: str, *, limits: Limits = DEFAULT_LIMITS) -> Ar
     return ArtifactScan(name, None, len(data), hashlib.sha256(data).hexdigest())
 
 
-def scan_tree(root: Path, *, limits: Limits = DEFAULT_LIMITS) -> Iterator[ArtifactScan]:
+def scan_tree(
+    root: Path, *, limits: Limits = DEFAULT_LIMITS, hasher: FileHasher | None = None
+) -> Iterator[ArtifactScan]:
     """Every model file below ``root``: files whose content is not a model format are skipped
     after reading their first bytes; a SavedModel directory is one artifact; symlinks are
-    followed only when they resolve inside ``root`` (the Hugging Face cache's snapshots → blobs)."""
+    followed only when they resolve inside ``root`` (the Hugging Face cache's snapshots → blobs).
+
+    The model files are found first, then hashed on worker threads (by ``hasher``, or a private
+    :class:`FileHasher`) while they are parsed one after the other, in the same order."""
     root = root.resolve()
     if root.is_file():
-        yield scan_file(root, limits=limits)
+        yield scan_file(root, limits=limits, hasher=hasher)
         return
+    entries = list(_model_entries(root))
+    use = hasher if hasher is not None else FileHasher()
+    try:
+        use.prefetch(path for path, _shown, is_dir in entries if not is_dir)
+        for path, shown, _is_dir in entries:
+            yield scan_file(path, limits=limits, display_path=shown, hasher=use)
+    finally:
+        if hasher is None:
+            use.close()
+
+
+def _model_entries(root: Path) -> Iterator[tuple[Path, str, bool]]:
+    """``(path to scan, path shown, is a SavedModel directory)`` of every model file below the
+    resolved ``root``, in walk order.  The walk does not enter linked directories, so a folder it
+    is in has no symbolic link in its path: only an entry that is itself a link needs resolving."""
     seen: set[Path] = set()
     for base, dirs, files in os.walk(root, followlinks=False):
         here = Path(base)
         dirs[:] = sorted(
-            d for d in dirs if d not in (".git", "__pycache__", "node_modules") and _inside(here / d, root)
+            d
+            for d in dirs
+            if d not in (".git", "__pycache__", "node_modules")
+            and (not os.path.islink(os.path.join(base, d)) or _inside(here / d, root))
         )
         if "saved_model.pb" in files:
-            yield scan_file(here, limits=limits, display_path=str(here))
+            yield here, str(here), True
             dirs[:] = []
             continue
         for name in sorted(files):
             entry = here / name
-            if not _inside(entry, root):
+            try:
+                mode = os.lstat(entry).st_mode
+                if stat.S_ISLNK(mode):
+                    real = entry.resolve()
+                    if not real.is_relative_to(root) or not real.is_file():
+                        continue
+                elif stat.S_ISREG(mode):
+                    real = entry
+                else:
+                    continue
+            except (OSError, RuntimeError):
                 continue
-            real = entry.resolve()
-            if real in seen or not real.is_file():
+            if real in seen:
                 continue
             if _looks_like_model(real, name):  # a blob is recognised under its snapshot name
                 seen.add(real)
-                yield scan_file(real, limits=limits, display_path=str(entry))
+                yield real, str(entry), False
 
 
 # -- dispatch -------------------------------------------------------------------------------------
@@ -129,14 +177,6 @@ def _looks_like_model(path: Path, name: str) -> bool:
             return identify(fh.read(HEAD), name) is not None
     except OSError:
         return True  # let scan_file report why it cannot be read
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_HASH_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _result(path: str, size: int, digest: str | None, out: Outcome) -> ArtifactScan:
@@ -174,10 +214,17 @@ def _run(fmt: str, buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
         OSError,
     ) as exc:
         out.error = out.error or f"malformed {fmt}: {type(exc).__name__}: {exc}"
-    except (NotImplementedError, RuntimeError, zipfile.BadZipFile, tarfile.TarError) as exc:
-        out.error = out.error or f"unsupported {fmt}: {type(exc).__name__}: {exc}"
-    except Exception as exc:  # a scanner bug must not stop the scan of other files
-        out.error = out.error or f"internal error scanning {fmt}: {type(exc).__name__}: {exc}"
+    except Exception as exc:
+        if isinstance(exc, NotImplementedError | RuntimeError | zipfile.BadZipFile) or _is_tar_error(exc):
+            out.error = out.error or f"unsupported {fmt}: {type(exc).__name__}: {exc}"
+        else:  # a scanner bug must not stop the scan of other files
+            out.error = out.error or f"internal error scanning {fmt}: {type(exc).__name__}: {exc}"
+
+
+def _is_tar_error(exc: Exception) -> bool:
+    """Whether ``exc`` is a ``tarfile.TarError`` (tarfile is imported only to read a tar)."""
+    tarfile = sys.modules.get("tarfile")
+    return tarfile is not None and isinstance(exc, tarfile.TarError)
 
 
 def _scan_member(data: bytes, name: str, ctx: Ctx) -> ArtifactScan | None:
@@ -240,6 +287,8 @@ def _stream(buf: Any) -> io.BufferedReader | io.BytesIO:
 
 
 def _pickle(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
+    from aispm.artifacts.pickle_scan import scan_pickle_stream
+
     scan_pickle_stream(_stream(buf), len(buf), ctx.budget, out, depth=ctx.depth)
 
 
@@ -249,10 +298,15 @@ def _pytorch_legacy(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
 
 
 def _numpy(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
+    from aispm.artifacts.numpy_format import scan_npy
+
     scan_npy(buf, name, ctx, out)
 
 
 def _compressed(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
+    from aispm.artifacts.compressed import DecompressingReader
+    from aispm.artifacts.pickle_scan import scan_pickle_stream
+
     data = buf[2:] if bytes(buf[:2]) == b"ZF" else buf
     kind = compression_of(bytes(data[:16]))
     if kind is None:
@@ -286,6 +340,8 @@ class _Prefixed:
 
 
 def _zip(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
+    from aispm.artifacts.archives import zip_members, zip_read
+
     try:
         archive = zipfile.ZipFile(_stream(buf))
     except (
@@ -300,11 +356,11 @@ def _zip(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
     with archive:
         members = list(zip_members(archive, ctx.budget, out))
         names = [m.name for m in members]
-        kind = classify_zip(names)
-        if kind is not None and kind.format == "pytorch":
-            out.format = "torchscript" if kind.extra.get("variant") == "torchscript" else "pytorch"
+        kind = zip_model_kind(names)
+        if kind is not None and kind[0] == "pytorch":
+            out.format = "torchscript" if kind[1].get("variant") == "torchscript" else "pytorch"
             _torch_zip(archive, members, ctx, out)
-        elif kind is not None and kind.format == "keras_v3":
+        elif kind is not None and kind[0] == "keras_v3":
             out.format = "keras_v3"
             for member in members:
                 data = zip_read(archive, member, ctx.budget)
@@ -314,7 +370,7 @@ def _zip(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
                     continue
                 else:
                     _member_scan(data, member.name, ctx, out)
-        elif kind is not None and kind.format == "numpy":
+        elif kind is not None and kind[0] == "numpy":
             out.format = "npz"
             for member in members:
                 data = zip_read(archive, member, ctx.budget)
@@ -331,6 +387,10 @@ def _zip(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
 
 def _torch_zip(archive: zipfile.ZipFile, members: list[Any], ctx: Ctx, out: Outcome) -> None:
     """Only what ``torch.load`` / ``torch.jit.load`` interprets: the pickles and the code."""
+    from aispm.artifacts.archives import zip_read
+    from aispm.artifacts.pickle_scan import scan_pickle_bytes
+    from aispm.artifacts.torchscript import scan_code
+
     pickles = 0
     for member in members:
         base = PurePosixPath(member.name)
@@ -345,6 +405,11 @@ def _torch_zip(archive: zipfile.ZipFile, members: list[Any], ctx: Ctx, out: Outc
 
 
 def _tar(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
+    import tarfile
+
+    from aispm.artifacts.archives import tar_members, tar_read
+    from aispm.artifacts.pickle_scan import scan_pickle_bytes
+
     try:
         archive = tarfile.open(fileobj=_stream(buf), mode="r:")  # noqa: SIM115 - closed by the with below
     except (tarfile.TarError, ValueError, EOFError, OSError) as exc:
@@ -366,6 +431,8 @@ def _tar(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
 
 
 def _sevenzip(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
+    from aispm.artifacts.archives import sevenzip_members
+
     for member_name, data in sevenzip_members(_stream(buf), ctx.budget, out):
         _member_scan(data, member_name, ctx, out)
 

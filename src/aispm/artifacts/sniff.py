@@ -28,11 +28,19 @@ def formats_config() -> dict[str, Any]:
     return data
 
 
+@cache
+def _compressed_magics() -> tuple[tuple[str, tuple[bytes, ...]], ...]:
+    return tuple(
+        (str(kind), tuple(bytes.fromhex(m) for m in magics))
+        for kind, magics in formats_config()["compressed_magic"].items()
+    )
+
+
 def compression_of(head: bytes) -> str | None:
     """The compressor whose magic number ``head`` starts with."""
-    for kind, magics in formats_config()["compressed_magic"].items():
-        if any(head.startswith(bytes.fromhex(m)) for m in magics):
-            return str(kind)
+    for kind, magics in _compressed_magics():
+        if head.startswith(magics):
+            return kind
     return None
 
 
@@ -83,6 +91,25 @@ def _onnx_head(head: bytes) -> bool:
         and 1 <= head[1] <= 32
         and head[2] in (0x12, 0x1A, 0x22, 0x28, 0x32, 0x3A, 0x42)
     )
+
+
+def zip_model_kind(names: list[str]) -> tuple[str, dict[str, Any]] | None:
+    """The model format of a zip archive from the names of its entries: ``("pytorch",
+    {"variant": "zip" | "torchscript"})``, ``("keras_v3", {})``, ``("numpy", {"variant": "npz",
+    ...})`` or None."""
+    base = {n.rsplit("/", 1)[-1] for n in names}
+    torchscript = "constants.pkl" in base or any(n.startswith("code/") or "/code/" in n for n in names)
+    if "data.pkl" in base or (
+        "version" in base and any(n.startswith(".data/") or "/.data/" in n or "/data/" in n for n in names)
+    ):
+        return "pytorch", {"variant": "torchscript" if torchscript else "zip"}
+    if torchscript and "version" in base:
+        return "pytorch", {"variant": "torchscript"}
+    if "config.json" in names and ("model.weights.h5" in names or "metadata.json" in names):
+        return "keras_v3", {}
+    if names and all(n.endswith(".npy") for n in names):
+        return "numpy", {"variant": "npz", "object_dtype": None}
+    return None
 
 
 def identify(head: bytes, name: str) -> str | None:

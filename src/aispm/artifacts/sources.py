@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from aispm.artifacts.hashing import FileHasher
 from aispm.artifacts.model import DEFAULT_LIMITS, ArtifactScan, Limits
-from aispm.artifacts.provenance import Provenance, read_provenance
+from aispm.artifacts.provenance import Provenance, SideFiles, read_provenance
 from aispm.core.ids import urn
 from aispm.core.model import Asset, AssetKind, Location
 from aispm.data import load_yaml
@@ -107,40 +107,63 @@ def scan_local(
     repo_key: str,
     limits: Limits = DEFAULT_LIMITS,
     trusted_keys: Sequence[Path] = (),
+    hasher: FileHasher | None = None,
 ) -> Iterator[ScannedArtifact]:
     """Scan a file or folder ``target`` inside ``root`` (the repository it belongs to, whose
-    ``repo_key`` names it), so ids match those of ``aispm scan`` of that repository."""
+    ``repo_key`` names it), so ids match those of ``aispm scan`` of that repository.  ``hasher``
+    hashes the files (with a hash cache, say); by default each file is hashed without one."""
     from aispm.artifacts import scan_file, scan_tree
 
     if not target.exists():
         raise SourceError(f"{target}: no such file or directory")
     container = urn("code", "repository", repo_key)
+    real = _Resolver()
+    real_root = root.resolve()
     if target.is_dir():
-        results: Iterator[ArtifactScan] = scan_tree(target, limits=limits)
+        results: Iterator[ArtifactScan] = scan_tree(target, limits=limits, hasher=hasher)
     else:
-        results = iter([scan_file(target, limits=limits, display_path=_rel(target, root))])
+        shown = _rel(real(target), real_root, target)
+        results = iter([scan_file(target, limits=limits, display_path=shown, hasher=hasher)])
+    sides = SideFiles()
     for scan in results:
         if not is_model_result(scan):
             continue
         path = Path(scan.path)
         local = path if path.is_absolute() else (target / path if target.is_dir() else target)
-        rel = _rel(local, root)
+        rel = _rel(real(local), real_root, local)
         yield ScannedArtifact(
             scan=scan,
             asset_id=urn("code", "model_artifact", repo_key, rel),
             name=rel,
             provider="local",
             location=Location(path=rel),
-            provenance=read_provenance(local, trusted_keys=trusted_keys),
+            provenance=read_provenance(local, trusted_keys=trusted_keys, side_files=sides),
             container_id=container,
         )
 
 
-def _rel(path: Path, root: Path) -> str:
+def _rel(real: Path, real_root: Path, path: Path) -> str:
+    """``path`` (whose resolved form is ``real``) relative to the resolved root, else as given."""
     try:
-        return path.resolve().relative_to(root.resolve()).as_posix() or "."
+        return real.relative_to(real_root).as_posix() or "."
     except ValueError:
         return path.as_posix()
+
+
+class _Resolver:
+    """``Path.resolve`` for many files of few folders: each folder is resolved once, and a file
+    only when it is a symbolic link itself."""
+
+    def __init__(self) -> None:
+        self._folders: dict[Path, Path] = {}
+
+    def __call__(self, path: Path) -> Path:
+        if path.name in ("", ".", "..") or os.path.islink(path):
+            return path.resolve()
+        folder = self._folders.get(path.parent)
+        if folder is None:
+            folder = self._folders[path.parent] = path.parent.resolve()
+        return folder / path.name
 
 
 # -- S3 -------------------------------------------------------------------------------------------
@@ -256,6 +279,8 @@ def _scan_folder(
     models = [o for o in models if not o.key.endswith(".sig")]
     if not models:
         return
+    import tempfile  # only for S3 (it imports random, shutil ...)
+
     with tempfile.TemporaryDirectory(prefix="aispm-s3-") as tmp:
         folder = Path(tmp)
         wanted_side = side | {PurePosixPath(o.key).name + ".sig" for o in models}

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from typing import NoReturn
 
-import typer
-from rich.console import Console
-from rich.markup import escape
-
 EXIT_ERROR = 2
 
 
@@ -17,6 +13,10 @@ def fail(exc: BaseException) -> NoReturn:
     Every exception type aispm raises for bad input carries a message that says what failed,
     where, and what to do, so the message alone is what the user needs.
     """
+    import typer  # imported here: the hot paths (``model scan``) must not pay for Typer and Rich
+    from rich.console import Console
+    from rich.markup import escape
+
     if isinstance(exc, typer.Exit):
         raise exc
     message = str(exc) or type(exc).__name__

@@ -1,48 +1,37 @@
-"""Entry point of the ``aispm`` command."""
+"""Entry point of the ``aispm`` command.
+
+:func:`main` first offers the command line to :mod:`aispm.cli.fast`, which runs the hot command
+lines (``aispm model scan ...``) without loading Typer — and pydantic, which Typer uses to convert
+parameters — when it can read them exactly as Typer would.  Everything else (help, usage errors,
+every other command) goes to the Typer application in :mod:`aispm.cli.app`, which is also what
+``app`` and ``build_app`` of this module are.
+"""
 
 from __future__ import annotations
 
-import typer
+import sys
+from typing import TYPE_CHECKING, Any
 
-from aispm import __version__
+if TYPE_CHECKING:
+    from aispm.cli.app import app, build_app
 
-app = typer.Typer(
-    name="aispm",
-    help="AI Security Posture Management: discover, assess and guard everything AI.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-
-
-def _version(value: bool) -> None:
-    if value:
-        typer.echo(f"aispm {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _root(
-    version: bool = typer.Option(
-        False, "--version", callback=_version, is_eager=True, help="Show the version."
-    ),
-) -> None:
-    """AI Security Posture Management."""
-
-
-_built = False
-
-
-def build_app() -> typer.Typer:
-    """Attach every command module to ``app`` (once) and return it."""
-    global _built
-    if not _built:
-        from aispm.cli import commands
-
-        commands.register(app)
-        _built = True
-    return app
+__all__ = ["app", "build_app", "main"]
 
 
 def main() -> None:
+    from aispm.cli.fast import dispatch
+
+    status = dispatch(sys.argv[1:])
+    if status is not None:
+        sys.exit(status)
+    from aispm.cli.app import build_app
+
     build_app()()
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("app", "build_app"):
+        from aispm.cli import app as module
+
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

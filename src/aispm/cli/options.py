@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-
-class OutputFormat(StrEnum):
-    table = "table"
-    json = "json"
-    sarif = "sarif"
-    html = "html"
-
+from aispm.cli.output import OutputFormat as OutputFormat
 
 DbOption = Annotated[
     str | None,

@@ -1,19 +1,32 @@
-"""Write a scan report in the chosen format to the terminal or a file, the same for every command."""
+"""Write a scan report in the chosen format to the terminal or a file, the same for every command.
+
+Rich is imported only when something is shown on the terminal."""
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
-
-from rich.console import Console
+from typing import TYPE_CHECKING
 
 from aispm.cli.errors import fail
-from aispm.cli.options import OutputFormat
 from aispm.core.model import ScanResult
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    sarif = "sarif"
+    html = "html"
 
 
 def make_console(*, stderr: bool = False, quiet: bool = False) -> Console:
     """A console for summaries: the terminal's width, or 140 columns when output is redirected
     (Rich's 80-column default wraps every table cell into unreadable stacks)."""
+    from rich.console import Console
+
     console = Console(stderr=stderr, quiet=quiet)
     if not console.is_terminal:
         console = Console(stderr=stderr, quiet=quiet, width=140)
@@ -63,3 +76,14 @@ def emit(result: ScanResult, fmt: OutputFormat | None, output: Path | None, cons
     if output is not None:
         console.print(f"{chosen.value} report: [bold]{output.resolve()}[/]")
         summary(result, console)
+
+
+def emit_quiet(result: ScanResult, fmt: OutputFormat | None, output: Path | None) -> None:
+    """What :func:`emit` does on a quiet console: only the report, when a format or a file asks
+    for one (the summary would print nothing, so neither Rich nor the renderers are loaded)."""
+    chosen = choose_format(fmt, output)
+    if chosen is None:
+        return
+    from aispm.report import render
+
+    write_text(render(result, chosen.value), output)

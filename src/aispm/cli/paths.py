@@ -72,6 +72,16 @@ def paths(
     output: OutputOption = None,
     max_depth: DepthOption = 6,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Show at most this many paths (0: all).")] = 50,
+    per_jewel: Annotated[
+        int,
+        typer.Option(
+            "--per-jewel",
+            min=1,
+            max=100,
+            help="Easiest paths to each crown jewel from this many distinct entry points "
+            "(every entry point also gets its own best path).",
+        ),
+    ] = 5,
 ) -> None:
     """Attack paths from entry points (public URLs, leaked keys ...) to crown jewels (training data,
     models, registries ...), ranked by ease x value, with ATLAS techniques, toxic combinations and
@@ -81,12 +91,12 @@ def paths(
     from aispm.paths.graph import build_graph
     from aispm.paths.render import path_json, paths_json, paths_table
     from aispm.paths.search import find_paths
-    from aispm.report.graph_html import render_paths_html
+    from aispm.report.graph_html import render_paths_html, toxic_combinations
 
     chosen = fmt.value if fmt else _SUFFIX.get(output.suffix.lower(), "table") if output else "table"
     result = load_result(db, scan)
     ag = build_graph(result)
-    found = find_paths(ag, max_depth=max_depth, limit=limit or None)
+    found = find_paths(ag, max_depth=max_depth, limit=limit or None, per_jewel=per_jewel)
     if chosen == "json":
         text = paths_json(ag, found, blast_radius(ag))
     elif chosen == "html":
@@ -95,6 +105,7 @@ def paths(
             [path_json(ag, p) for p in found],
             ag.graph.number_of_nodes(),
             ag.graph.number_of_edges(),
+            toxic_combinations(ag, found, len(found)),
         )
     elif chosen in ("graphml", "cypher"):
         text = (to_graphml if chosen == "graphml" else to_cypher)(ag)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -13,14 +12,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from aispm.cli.errors import fail
 from aispm.cli.options import DbOption, FailOnOption, OutputOption, ReportFormatOption
 from aispm.cli.output import emit, make_console
-from aispm.core.model import ScanResult, Severity
-
-EXIT_FINDINGS = 1
-"""Findings at or above ``--fail-on`` exist."""
-EXIT_ERROR = 2
-"""The scan could not run (bad target, policy, database)."""
-EXIT_WARNINGS = 3
-"""The scan finished, but some inputs could not be read; the report lists them."""
+from aispm.cli.results import EXIT_ERROR as EXIT_ERROR
+from aispm.cli.results import EXIT_FINDINGS as EXIT_FINDINGS
+from aispm.cli.results import EXIT_WARNINGS as EXIT_WARNINGS
+from aispm.cli.results import exit_status as _exit_status
+from aispm.cli.results import parse_threshold as _parse_threshold
+from aispm.cli.results import store_result as _store
 
 
 def register(app: typer.Typer) -> None:
@@ -130,6 +127,11 @@ def scan(
     except Exception as exc:
         fail(exc)
     result = _store(result, db, no_store, console)
+    # toxic combinations on attack paths raise findings' severities in every report and for
+    # --fail-on; the kept scan holds the rules' own severities (docs/attack-paths.md)
+    from aispm.paths.analysis import with_escalations
+
+    result = with_escalations(result)
     for message in notices.messages:
         console.print(f"[yellow]note:[/] {message}")
     emit(result, fmt, output, console)
@@ -151,40 +153,6 @@ def _parse_since(text: str | None) -> str | None:
         return since_iso(text)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--guard-since") from None
-
-
-def _parse_threshold(fail_on: str | None) -> Severity | None:
-    if fail_on is None:
-        return None
-    try:
-        return Severity.parse(fail_on)
-    except ValueError as exc:
-        raise typer.BadParameter(str(exc), param_hint="--fail-on") from None
-
-
-def _store(result: ScanResult, db: str | None, no_store: bool, console: Console) -> ScanResult:
-    if no_store:
-        return result
-    from aispm.store import Store
-
-    try:
-        store = Store.open(db)
-        scan_id = store.save_scan(result)
-        suppressed = store.suppressed()
-    except Exception as exc:
-        fail(exc)
-    console.print(f"Scan [bold]{scan_id}[/] stored in {store.display_url}")
-    return dataclasses.replace(result, scan_id=scan_id, suppressed=suppressed)
-
-
-def _exit_status(result: ScanResult, threshold: Severity | None) -> int:
-    from aispm.report.gate import severity_at_least
-
-    if threshold is not None and severity_at_least(result, threshold):
-        return EXIT_FINDINGS
-    if any(w.kind != "info" for w in result.warnings):
-        return EXIT_WARNINGS  # something could not be read: a partial scan must not look clean
-    return 0
 
 
 def _write(path: Path, text: str) -> None:

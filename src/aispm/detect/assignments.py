@@ -1,8 +1,10 @@
 """Finding ``name = value`` assignments in any syntax, without parsing the language.
 
-Covers code (``X = "…"``, ``x: "…"``, ``{"api_key": "…"}``, ``f(api_key="…")``), ``.env`` and
-shell (``KEY=value``, ``export KEY="value"``), Dockerfiles (``ENV KEY=value``, ``ENV KEY value``,
-``ARG KEY=value``), YAML, TOML, INI, and notebooks, whose source is JSON-escaped (``\\"``).
+Covers code (``X = "…"``, ``x: "…"``, ``{"api_key": "…"}``, ``f(api_key="…")``, ``{apiKey: "…"}``),
+``.env`` and shell (``KEY=value``, ``export KEY="value"``), Dockerfiles (``ENV KEY=value``,
+``ENV KEY value``, ``ARG KEY=value``), YAML, TOML, INI, and notebooks, whose source is JSON-escaped
+(``\\"``).  A literal given as the fallback of a reference counts as assigned to the name too:
+``apiKey: process.env.X || "…"``, ``key = os.getenv("X", "…")``, ``os.environ.get("X") or "…"``.
 """
 
 from __future__ import annotations
@@ -29,6 +31,24 @@ _VARIABLE_BEFORE = re.compile(
     r"""|^[ \t]*(?:ENV|ARG)[ \t]+(?P<docker>[A-Za-z_][A-Za-z0-9_]*)[ \t]+$""",
     re.MULTILINE,
 )
+_QUOTE_AHEAD = r"""[ \t]*(?=[rbuRBU]?\\?["'`])"""
+_OR_FALLBACK = r"""[^\n;={},:]{1,160}?(?:[ \t]*(?:\|\||\?\?)|[ \t]+or)"""
+"""A reference then ``||`` / ``??`` / ``or``: what comes next is its fallback."""
+_GET_DEFAULT = (
+    r"""[\w.$\[\]]{0,80}?(?:getenv|get|env)\([ \t]*\\?["'][A-Za-z_][\w.\-]*\\?["'][ \t]*,"""
+    r"""[ \t]*(?:default[ \t]*=[ \t]*)?"""
+)
+"""``getenv("X", `` / ``environ.get("X", `` / ``config.get("x", default=``: a default follows."""
+_FALLBACK = re.compile(f"(?:{_OR_FALLBACK}|{_GET_DEFAULT}){_QUOTE_AHEAD}")
+_FALLBACK_BEFORE = re.compile(
+    r"""(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)(?:\\?["'])?\]?[ \t]*(?::=|=>|\?=|=|:)[ \t]*"""
+    f"""(?:{_OR_FALLBACK}|{_GET_DEFAULT})"""
+    r"""[ \t]*[rbuRBU]?\\?["'`]$"""
+)
+_ENV_NAME = re.compile(
+    r"""(?:getenv\(|environ\.get\(|environ\[|env\.get\(|env\[|env\.)[ \t]*\\?["']?"""
+    r"""(?P<env>[A-Za-z_][A-Za-z0-9_]*)"""
+)
 _CAMEL_1 = re.compile(r"([a-z0-9])([A-Z])")
 _CAMEL_2 = re.compile(r"([A-Z]+)([A-Z][a-z])")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
@@ -44,6 +64,8 @@ class Assignment:
     end: int
     quoted: bool
     """The value was a quoted string (a bare value in code is a reference, not a literal)."""
+    alias: str | None = None
+    """The environment variable whose fallback the literal is (``process.env.X || "…"``)."""
 
     @property
     def span(self) -> tuple[int, int]:
@@ -61,9 +83,11 @@ def provider_for_name(words: list[str], rules: AssignmentRules) -> NameProvider 
     one of the name's words or, for keywords of 5+ letters, part of one (``OPENAIAPIKEY``)."""
     present = set(words)
     joined = "".join(words)
-    for entry in rules.name_providers:
-        named = any(k in present or (len(k) >= 5 and k in joined) for k in entry.keywords)
-        if named and all(r in present for r in entry.requires):
+    named = {i for word in present for i in rules.provider_words.get(word, ())}
+    named.update(i for keyword, i in rules.provider_parts if keyword in joined)
+    for index in sorted(named):
+        entry = rules.name_providers[index]
+        if all(r in present for r in entry.requires):
             return entry
     return None
 
@@ -91,12 +115,24 @@ def _line_start(text: str, pos: int) -> int:
 
 
 def variable_before(text: str, start: int) -> str | None:
-    """The name a value starting at ``start`` is assigned to on its line, if it is assigned."""
+    """The name a value starting at ``start`` is assigned to on its line, if it is assigned
+    (directly, or as the fallback of a reference: ``apiKey: process.env.X || "…"``)."""
     line_start = max(_line_start(text, start), start - 200)
     match = _VARIABLE_BEFORE.search(text, line_start, start)
+    if match is not None:
+        return match.group("name") or match.group("docker")
+    fallback = _FALLBACK_BEFORE.search(text, line_start, start)
+    return fallback.group("name") if fallback is not None else None
+
+
+def _fallback(text: str, pos: int) -> tuple[int, str | None] | None:
+    """Where the literal fallback of the reference at ``pos`` starts, and the environment
+    variable the reference reads (``process.env.X || "…"`` -> X)."""
+    match = _FALLBACK.match(text, pos)
     if match is None:
         return None
-    return match.group("name") or match.group("docker")
+    env = _ENV_NAME.search(text, pos, match.end())
+    return match.end(), env.group("env") if env is not None else None
 
 
 def _value_span(text: str, pos: int, max_length: int) -> tuple[int, int] | None:
@@ -161,8 +197,23 @@ def find_assignments(text: str, rules: AssignmentRules) -> Iterator[Assignment]:
         if value_at is None:
             continue
         name = text[start:end].strip(".-")
-        if not name or not is_credential_name(name_words(name), rules):
+        if not name:
             continue
+        credential = is_credential_name(name_words(name), rules)
         span = _value_span(text, value_at, rules.max_length)
-        if span is not None and span[1] > span[0]:
-            yield Assignment(name, span[0], span[1], quoted=span[0] != value_at)
+        if span is None or span[1] <= span[0]:
+            continue
+        alias = None
+        if span[0] == value_at:  # a bare value: a reference with a literal fallback?
+            fallback = _fallback(text, value_at)
+            if fallback is not None:
+                literal_at, alias = fallback
+                span = _value_span(text, literal_at, rules.max_length)
+                if span is None or span[1] <= span[0] or span[0] == literal_at:
+                    continue
+                value_at = literal_at
+                credential = credential or (
+                    alias is not None and is_credential_name(name_words(alias), rules)
+                )
+        if credential:
+            yield Assignment(name, span[0], span[1], quoted=span[0] != value_at, alias=alias)

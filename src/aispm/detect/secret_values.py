@@ -6,7 +6,7 @@ import math
 import re
 
 from aispm.detect.entropy import entropy_threshold, is_sequential, is_uuid, is_wordlike, shannon_entropy
-from aispm.detect.secret_rules import AssignmentRules, Placeholders
+from aispm.detect.secret_rules import AssignmentRules, Placeholders, UrlCredentialRules
 
 _FORBIDDEN_IN_LITERAL = re.compile(r"[\s$(){}\[\]<>%|\\\"'`]")
 """Characters of expressions, templates and references, not of credential literals."""
@@ -15,6 +15,7 @@ _LOWER_PATH = re.compile(r"[a-z0-9_.\-]*(?:/[a-z0-9_.\-]*)+")
 _FILE_SUFFIX = re.compile(r"\.[A-Za-z]{1,5}$")
 _DIGITS = re.compile(r"[0-9]+")
 _DOTTED_NAME = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+")
+_URL_WORDS = re.compile(r"[.\-_]+")
 
 
 def strip_prefix(value: str, prefixes: tuple[str, ...]) -> str:
@@ -80,4 +81,42 @@ def is_credential_literal(
         return False
     if _DIGITS.fullmatch(value) or is_uuid(value) or _HASH_PREFIX.match(value) or is_path_like(value):
         return False
-    return is_random(value, rules)
+    # a known key prefix (``sk-``, ``pa-`` …) is not part of the random body: "sk-" and 32 hex
+    # digits is judged as 32 hex digits
+    body = strip_prefix(value, rules.value_prefixes)
+    if body != value and is_placeholder(value, body, placeholders):
+        return False
+    return is_random(body, rules)
+
+
+def is_local_host(host: str, rules: UrlCredentialRules) -> bool:
+    """Does ``host`` exist only on the developer's machine or inside a compose / cluster
+    network: ``localhost``, loopback addresses, container-runtime names, reserved suffixes and
+    single-label names (``db``, ``postgres``: compose services, short cluster service names)?"""
+    name = host.lower()
+    if name in rules.local_hosts or name.startswith("127.") or name.endswith(rules.local_suffixes):
+        return True
+    return "." not in name and ":" not in name
+
+
+def url_password_ok(
+    password: str, user: str, host: str, rules: UrlCredentialRules, placeholders: Placeholders
+) -> bool:
+    """Is ``password`` in ``scheme://user:password@host`` worth reporting?
+
+    Stand-ins (``password``, ``changeme`` …) and examples (a user or host named ``example``,
+    ``your-host`` …) never are.  On a shared host every other password is, however weak; on a
+    local host (:func:`is_local_host`) only one that is not the user name, not a default of
+    database images and tutorials, and long and random enough to be a real password.
+    """
+    lowered = password.lower()
+    if lowered in rules.stand_in_passwords or is_placeholder(password, password, placeholders):
+        return False
+    words = set(_URL_WORDS.split(f"{user}.{host}".lower()))
+    if not words.isdisjoint(rules.placeholder_words):
+        return False
+    if not is_local_host(host, rules):
+        return True
+    if lowered == user.lower() or lowered in rules.default_passwords:
+        return False
+    return len(password) >= rules.local_min_length and shannon_entropy(password) >= rules.local_min_entropy

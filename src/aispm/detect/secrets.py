@@ -3,7 +3,10 @@
 Shared by repository discovery and the runtime guard.  Work per text is bounded by a cheap
 prefilter: a pattern's regex runs only when one of its literal keywords (``sk-proj-``, ``AIza``
 …) or context words occurs in the text, and the assignment detector only looks at names around
-credential words (``key``, ``token``, ``secret`` …).  Values are never returned in clear: each
+credential words (``key``, ``token``, ``secret`` …).  A literal the assignment detector keeps is
+typed by the provider its name names (``MISTRAL_API_KEY``), else by the environment variable it
+is the fallback of, else by what surrounds it (:mod:`aispm.detect.secrets_context`: the client
+call and its base URL, object keys, config sections).  Values are never returned in clear: each
 :class:`~aispm.detect.base.Detection` carries offsets, the redacted form and a sha256
 fingerprint.
 """
@@ -11,15 +14,28 @@ fingerprint.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from aispm.core.redact import fingerprint_secret, redact
-from aispm.detect.assignments import find_assignments, name_words, provider_for_name, variable_before
+from aispm.detect.assignments import (
+    Assignment,
+    find_assignments,
+    name_words,
+    provider_for_name,
+    variable_before,
+)
 from aispm.detect.base import Detection
 from aispm.detect.entropy import is_uuid, shannon_entropy
-from aispm.detect.secret_rules import SecretPattern, SecretRules, secret_rules
-from aispm.detect.secret_values import is_credential_literal, is_placeholder, is_random, strip_prefix
+from aispm.detect.secret_rules import NameProvider, SecretPattern, SecretRules, secret_rules
+from aispm.detect.secret_values import (
+    is_credential_literal,
+    is_placeholder,
+    is_random,
+    strip_prefix,
+    url_password_ok,
+)
+from aispm.detect.secrets_context import surroundings, uses
 
 _CREDENTIAL_WORD = re.compile(r"key|token|secret|passw|credential|auth")
 _PASSWORD_WORDS = frozenset({"password", "passwd", "pwd", "passphrase"})
@@ -53,10 +69,10 @@ class SecretsDetector:
     def __init__(self, rules: SecretRules | None = None) -> None:
         self.rules = rules or secret_rules()
         patterns = self.rules.patterns
-        # the prefilter's words, each searched once per text: keywords are case-sensitive,
+        # the prefilter's words, each searched at most once per text: keywords are case-sensitive,
         # context and file-context words are matched in the lowered text
-        self._keywords = tuple(dict.fromkeys(w for p in patterns if not p.context for w in p.keywords))
-        self._lower_words = tuple(dict.fromkeys(w for p in patterns for w in (*p.context, *p.file_context)))
+        self._keywords = _guarded(w for p in patterns if not p.context for w in p.keywords)
+        self._lower_words = _guarded(w for p in patterns for w in (*p.context, *p.file_context))
         self._prefilter = tuple(
             (p, frozenset(p.context), frozenset(p.keywords), frozenset(p.file_context)) for p in patterns
         )
@@ -79,8 +95,8 @@ class SecretsDetector:
 
     def _pattern_candidates(self, text: str, lowered: str) -> list[_Candidate]:
         found: list[_Candidate] = []
-        in_text = {word for word in self._keywords if word in text}
-        in_lowered = {word for word in self._lower_words if word in lowered}
+        in_text = _present(self._keywords, text)
+        in_lowered = _present(self._lower_words, lowered)
         for pattern, context, keywords, file_context in self._prefilter:
             if context:
                 if in_lowered.isdisjoint(context):
@@ -119,7 +135,11 @@ class SecretsDetector:
         value = text[start:end]
         if not self._pattern_value_ok(pattern, value, match):
             return None
-        variable = variable_before(text, match.start())
+        anchor = match.start()
+        if pattern.url_credentials:  # the URL starts at its scheme (``postgresql+psycopg://``)
+            while anchor > 0 and (text[anchor - 1].isalnum() or text[anchor - 1] in "+.-"):
+                anchor -= 1
+        variable = variable_before(text, anchor)
         score = pattern.score
         if pattern.context:
             context_score = self._context_score(pattern, text, start, variable)
@@ -136,12 +156,12 @@ class SecretsDetector:
             return False
         if pattern.min_entropy is not None and shannon_entropy(value) < pattern.min_entropy:
             return False
-        if pattern.user_group:
-            user = match.group("user")
-            if value == user or value.lower() in self.rules.placeholders.weak_url_passwords:
-                return False
-        if pattern.context and not (is_uuid(value) and is_uuid(match.group())):
-            # formats without a prefix must still look random (no words, enough entropy)
+        if pattern.url_credentials:
+            user, host = match.group("user"), match.group("host")
+            return url_password_ok(value, user, host, self.rules.url_credentials, self.rules.placeholders)
+        if pattern.random or (pattern.context and not (is_uuid(value) and is_uuid(match.group()))):
+            # formats without a prefix, or whose characters also spell slugs, must still look
+            # random (no words, enough entropy)
             return is_random(body, self.rules.assignment)
         return True
 
@@ -168,7 +188,7 @@ class SecretsDetector:
             if not is_credential_literal(value, rules, self.rules.placeholders, quoted=assignment.quoted):
                 continue
             words = name_words(assignment.name)
-            named = provider_for_name(words, rules)
+            named = self._named_provider(text, assignment, words)
             if named is not None:
                 secret_type, provider, score = named.type, named.provider, rules.provider_score
             elif _PASSWORD_WORDS.intersection(words) or "password" in "".join(words):
@@ -190,6 +210,43 @@ class SecretsDetector:
             )
         return found
 
+    def _named_provider(self, text: str, assignment: Assignment, words: list[str]) -> NameProvider | None:
+        """The provider of an assigned literal: named by its variable, else by the environment
+        variable it is the fallback of, else by its surroundings (base URL of the enclosing client
+        call, callee, object keys, sections).  A provider whose SDK speaks for many services
+        (OpenAI-compatible APIs) yields to the base URL when the call sets one."""
+        rules = self.rules.assignment
+        named = provider_for_name(words, rules)
+        if named is None and assignment.alias:
+            named = provider_for_name(name_words(assignment.alias), rules)
+        protocol = rules.context.protocol_providers
+        if named is not None and named.provider not in protocol:
+            return named
+        around = surroundings(text, assignment.start, rules.context)
+        if around.base_url_host:
+            by_host = provider_for_name(name_words(around.base_url_host), rules)
+            if by_host is not None:
+                return by_host
+        if named is not None:
+            return None if around.base_url_set else named
+        for name in around.names:
+            by_name = provider_for_name(name_words(name), rules)
+            if by_name is not None and not (by_name.provider in protocol and around.base_url_set):
+                return by_name
+        # the variable passed on to a client later: ``key = "…"`` … ``Mistral(api_key=key)``
+        for use in uses(text, assignment.name, assignment.end, rules.context):
+            at_use = surroundings(text, use, rules.context)
+            if at_use.call is None:
+                continue
+            if at_use.base_url_host:
+                by_host = provider_for_name(name_words(at_use.base_url_host), rules)
+                if by_host is not None:
+                    return by_host
+            by_call = provider_for_name(name_words(at_use.call), rules)
+            if by_call is not None and not (by_call.provider in protocol and at_use.base_url_set):
+                return by_call
+        return None
+
     # --- output --------------------------------------------------------------------------------
 
     def _detection(self, text: str, candidate: _Candidate) -> Detection:
@@ -209,6 +266,22 @@ class SecretsDetector:
                 "value_sha256": fingerprint_secret(value),
             },
         )
+
+
+def _guarded(words: Iterable[str]) -> tuple[tuple[str, str | None], ...]:
+    """The prefilter's words, each with a shorter word it contains (``sk-`` for ``sk-proj-``):
+    when that one is absent from a text, so is the word, which is then not searched for."""
+    unique = sorted(dict.fromkeys(words), key=len)
+    return tuple((w, next((g for g in unique if len(g) < len(w) and g in w), None)) for w in unique)
+
+
+def _present(words: tuple[tuple[str, str | None], ...], text: str) -> set[str]:
+    """The words found in ``text`` (shorter words first, so a guard is known before its words)."""
+    found: set[str] = set()
+    for word, guard in words:
+        if (guard is None or guard in found) and word in text:
+            found.add(word)
+    return found
 
 
 def _resolve(candidates: list[_Candidate]) -> list[_Candidate]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -23,10 +24,15 @@ OPENAI_POSTS = ("/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v
 
 
 def create_app(
-    config_path: str, *, db: str | None = None, detectors: Sequence[Detector] | None = None
+    config_path: str,
+    *,
+    db: str | None = None,
+    detectors: Sequence[Detector] | None = None,
+    tracer_provider: Any | None = None,
 ) -> Starlette:
-    """The gateway app for ``config_path`` (keys and events in ``db`` or the config's ``db``)."""
-    gateway = Gateway(config_path, db=db, detectors=detectors)
+    """The gateway app for ``config_path`` (keys and events in ``db`` or the config's ``db``);
+    GenAI spans go to ``tracer_provider`` (default: OpenTelemetry's global provider)."""
+    gateway = Gateway(config_path, db=db, detectors=detectors, tracer_provider=tracer_provider)
 
     async def openai_post(request: Request) -> Response:
         return await gateway.handle(request, OPENAI)

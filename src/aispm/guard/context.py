@@ -37,9 +37,28 @@ class RequestContext:
     content_sha256: str | None = None
     content: str | None = None
     upstream_seconds: float = 0.0
+    error_type: str | None = None
+    """The error code the client got (``content_blocked``, ``upstream_error`` ...), for telemetry."""
+    request_params: dict[str, float | int] = field(default_factory=dict)
+    """Sampling parameters of the request (``max_tokens``, ``temperature``, ``top_p``)."""
+    response_model: str | None = None
+    response_id: str | None = None
+    finish_reasons: list[str] = field(default_factory=list)
+    first_chunk_ns: int | None = None
+    """Wall-clock time of the first upstream stream event (time to first chunk)."""
 
-    def deny(self, status: int, verdict: str, reason: str) -> None:
+    def deny(self, status: int, verdict: str, reason: str, code: str | None = None) -> None:
         self.status, self.verdict, self.reason = status, verdict, reason
+        self.error_type = code or str(status)
+
+    def add_response_meta(self, meta: tuple[str | None, str | None, list[str]]) -> None:
+        """Model, id and finish reasons read from a response body or a stream event."""
+        model, response_id, reasons = meta
+        if model:
+            self.response_model = model
+        if response_id:
+            self.response_id = response_id
+        self.finish_reasons.extend(reasons)
 
     def set_content(self, texts: list[str], keep: bool) -> None:
         blob = json.dumps(texts, ensure_ascii=False)

@@ -31,7 +31,7 @@ from aispm.guard.sse import SSEParser
 from aispm.guard.store import GuardStore
 from aispm.guard.telemetry import metrics, otel
 from aispm.guard.telemetry.exporters import Exporters
-from aispm.guard.wire import Wire
+from aispm.guard.wire import Wire, request_params, response_meta
 
 log = logging.getLogger("aispm.guard")
 _INLINE_CHARS = 32_000
@@ -47,7 +47,10 @@ class Gateway:
         *,
         db: str | None = None,
         detectors: Sequence[Detector] | None = None,
+        tracer_provider: Any | None = None,
     ) -> None:
+        """``tracer_provider``: the OpenTelemetry ``TracerProvider`` for the GenAI spans (default:
+        the global one, as set by the application or ``opentelemetry-instrument``)."""
         self.watcher = ConfigWatcher(config_path)
         config = self.watcher.current()
         self.store = GuardStore(db or config.db)
@@ -58,6 +61,7 @@ class Gateway:
         self._signers: dict[str, bedrock.Signer] = {}
         self._telemetry = config.telemetry
         self.exporters = Exporters(config.telemetry, self.store)
+        self.spans = otel.SpanRecorder(tracer_provider)
         self._generation = -1
 
     # -- components ------------------------------------------------------------------------
@@ -120,7 +124,7 @@ class Gateway:
             response = await self._handle(request, wire, ctx)
         except Exception as exc:  # last resort: a provider-shaped 500, never a stack trace
             log.exception("guard request failed")
-            ctx.deny(500, "error", f"gateway error ({type(exc).__name__})")
+            ctx.deny(500, "error", f"gateway error ({type(exc).__name__})", "gateway_error")
             response = self._error(wire, 500, ctx.reason or "gateway error", "gateway_error")
         if not isinstance(response, StreamingResponse):
             self._finish(ctx)
@@ -131,31 +135,39 @@ class Gateway:
         config = self.config()
         auth = await self.auth.authenticate(request.headers)
         if auth.key is None:
-            ctx.deny(401, "denied", auth.problem or "invalid API key")
+            ctx.deny(401, "denied", auth.problem or "invalid API key", "invalid_api_key")
             return self._error(wire, 401, ctx.reason or "", "invalid_api_key")
         key = auth.key
         ctx.key_name = key.name
         base_policy = config.policy_for(None, key.name)
         raw = await request.body()
         if len(raw) > base_policy.max_request_bytes:
-            ctx.deny(413, "denied", f"request of {len(raw)} bytes over {base_policy.max_request_bytes}")
+            ctx.deny(
+                413,
+                "denied",
+                f"request of {len(raw)} bytes over {base_policy.max_request_bytes}",
+                "request_too_large",
+            )
             return self._error(wire, 413, ctx.reason or "", "request_too_large")
         try:
             body = json.loads(raw)
             if not isinstance(body, dict):
                 raise ValueError("not an object")
         except ValueError:
-            ctx.deny(400, "denied", "request body is not a JSON object")
+            ctx.deny(400, "denied", "request body is not a JSON object", "invalid_json")
             return self._error(wire, 400, ctx.reason or "", "invalid_json")
         model = body.get("model")
         if not isinstance(model, str) or not model:
-            ctx.deny(400, "denied", "request names no model")
+            ctx.deny(400, "denied", "request names no model", "model_required")
             return self._error(wire, 400, ctx.reason or "", "model_required")
         ctx.model = model
         ctx.stream = body.get("stream") is True
+        ctx.request_params = request_params(body, wire.max_tokens(body))
         routes = config.routes_for(wire.name, model)
         if not routes:
-            ctx.deny(404, "denied", f"no route serves model {model!r} on the {wire.name} API")
+            ctx.deny(
+                404, "denied", f"no route serves model {model!r} on the {wire.name} API", "model_not_found"
+            )
             return self._error(wire, 404, ctx.reason or "", "model_not_found")
         route = routes[0]
         upstream = config.upstreams[route.upstream]
@@ -164,12 +176,14 @@ class Gateway:
         refused = self._policy_refusal(policy, key.models, upstream, model, wire.max_tokens(body))
         if refused is not None:
             status, code, message = refused
-            ctx.deny(status, "denied", message)
+            ctx.deny(status, "denied", message, code)
             return self._error(wire, status, message, code)
         limits = self.limits(config.rate_limit)
         refusal = await self._admit(limits, config, policy, key.name, key.rpm, key.tpm)
         if refusal is not None:
-            ctx.deny(429 if refusal.code != "limiter_unavailable" else 503, "denied", refusal.reason)
+            ctx.deny(
+                429 if refusal.code != "limiter_unavailable" else 503, "denied", refusal.reason, refusal.code
+            )
             response = self._error(wire, ctx.status, refusal.reason, refusal.code)
             response.headers["retry-after"] = str(refusal.retry_after)
             return response
@@ -187,7 +201,7 @@ class Gateway:
         if any(h.action in ("block", "redact") for h in verdict.hits):
             await self._trip(limits, config, key.name)
         if verdict.action == "block":
-            ctx.deny(400, "block", verdict.reason or "blocked")
+            ctx.deny(400, "block", verdict.reason or "blocked", "content_blocked")
             return self._error(
                 wire, 400, f"request blocked by the AI gateway policy ({ctx.reason})", "content_blocked"
             )
@@ -270,7 +284,7 @@ class Gateway:
             try:
                 target = upstreams.target(upstream, ctx.path, ctx.model, headers)
             except upstreams.UnsupportedUpstream as exc:
-                ctx.deny(501, "error", str(exc))
+                ctx.deny(501, "error", str(exc), "upstream_unsupported")
                 return self._error(wire, 501, str(exc), "upstream_unsupported")
             client = self.client(upstream)
             sent = time.perf_counter()
@@ -300,7 +314,7 @@ class Gateway:
             if reply.status_code != 200:
                 return self._passthrough(ctx, reply)
             return await self._finish_json(wire, ctx, reply, policy, limits)
-        ctx.deny(502, "error", last_error)
+        ctx.deny(502, "error", last_error, "upstream_error")
         return self._error(wire, 502, last_error, "upstream_error")
 
     async def _bedrock(
@@ -324,7 +338,7 @@ class Gateway:
             headers = {"content-type": "application/json", "accept": accept}
             headers = self.signer(upstream).sign(url, payload.encode(), headers)
         except bedrock.TranslationError as exc:
-            ctx.deny(501, "error", str(exc))
+            ctx.deny(501, "error", str(exc), "upstream_unsupported")
             return self._error(wire, 501, str(exc), "upstream_unsupported")
         headers["accept-encoding"] = "identity"
         client = self.client(upstream)
@@ -342,7 +356,7 @@ class Gateway:
             message = bedrock.error_message(reply.status_code, reply.content)
             if reply.status_code >= 500 and not last:
                 return message
-            ctx.status, ctx.verdict, ctx.reason = reply.status_code, "error", message
+            ctx.deny(reply.status_code, "error", message, "upstream_error")
             return self._error(wire, reply.status_code, message, "upstream_error")
         if ctx.stream:
             options = body.get("stream_options")
@@ -357,18 +371,14 @@ class Gateway:
             if not isinstance(answer, dict):
                 raise ValueError("not an object")
         except ValueError:
-            ctx.deny(502, "error", "Bedrock answered with invalid JSON")
+            ctx.deny(502, "error", "Bedrock answered with invalid JSON", "upstream_error")
             return self._error(wire, 502, ctx.reason or "", "upstream_error")
         translated = bedrock.client_response(wire.name, ctx.model or "", answer)
         return await self._finish_json(wire, ctx, httpx.Response(200, json=translated), policy, limits)
 
     def _passthrough(self, ctx: RequestContext, reply: httpx.Response) -> Response:
         """An upstream error answered as the upstream gave it (the same provider family)."""
-        ctx.status, ctx.verdict, ctx.reason = (
-            reply.status_code,
-            "error",
-            f"upstream status {reply.status_code}",
-        )
+        ctx.deny(reply.status_code, "error", f"upstream status {reply.status_code}")
         media = reply.headers.get("content-type", "application/json")
         return Response(reply.content, status_code=reply.status_code, media_type=media)
 
@@ -382,6 +392,7 @@ class Gateway:
         if not isinstance(body, dict):
             return Response(reply.content, status_code=reply.status_code, media_type="application/json")
         ctx.add_usage(wire.usage(body))
+        ctx.add_response_meta(response_meta(body))
         await self._spend(limits, ctx, policy)
         slots = wire.response_slots(ctx.path, body)
         if not slots:
@@ -389,7 +400,7 @@ class Gateway:
         verdict = await self._inspect([(role, c[k]) for c, k, role in slots], policy, "output")
         ctx.hits.extend(verdict.hits)
         if verdict.action == "block":
-            ctx.deny(400, "block", verdict.reason or "output blocked")
+            ctx.deny(400, "block", verdict.reason or "output blocked", "output_blocked")
             return self._error(
                 wire, 400, f"response blocked by the AI gateway policy ({ctx.reason})", "output_blocked"
             )
@@ -452,6 +463,8 @@ class Gateway:
                 if cut:
                     ctx.hits.extend(guard.verdict.hits)
                     ctx.verdict, ctx.reason = "block", guard.verdict.reason or "output blocked"
+                    ctx.error_type = "output_blocked"
+                    ctx.finish_reasons = ctx.finish_reasons or ["error"]
                     yield wire.stream_error(
                         f"response blocked by the AI gateway policy ({ctx.reason})", "output_blocked"
                     )
@@ -463,6 +476,8 @@ class Gateway:
                         yield b"".join(pending)
             except (httpx.HTTPError, bedrock.BedrockStreamError, ValueError) as exc:
                 ctx.verdict, ctx.reason = "error", f"upstream stream failed ({type(exc).__name__})"
+                ctx.error_type = "upstream_error"
+                ctx.finish_reasons = ctx.finish_reasons or ["error"]
                 yield wire.stream_error("the upstream stream failed", "upstream_error")
             finally:
                 await reply.aclose()
@@ -490,9 +505,12 @@ class Gateway:
     ) -> bool:
         """Take one upstream event: count usage, feed its text to the guard; True to cut the stream."""
         pending.append(raw)
+        if ctx.first_chunk_ns is None:
+            ctx.first_chunk_ns = time.time_ns()
         if data is None:
             return False
         ctx.add_usage(wire.stream_usage(name, data))
+        ctx.add_response_meta(response_meta(data))
         return guard.feed(wire.stream_delta(name, data))
 
     # -- models ------------------------------------------------------------------------------
@@ -503,7 +521,7 @@ class Gateway:
         config = self.config()
         auth = await self.auth.authenticate(request.headers)
         if auth.key is None:
-            ctx.deny(401, "denied", auth.problem or "invalid API key")
+            ctx.deny(401, "denied", auth.problem or "invalid API key", "invalid_api_key")
             self._finish(ctx)
             return self._error(wire, 401, ctx.reason or "", "invalid_api_key")
         key = auth.key
@@ -552,5 +570,6 @@ class Gateway:
             metrics.TOKENS.labels("input", model).inc(ctx.tokens_in)
         if ctx.tokens_out:
             metrics.TOKENS.labels("output", model).inc(ctx.tokens_out)
-        otel.record_span(event, ctx.started_ns, time.time_ns())
+        if self._telemetry.otel:
+            self.spans.record(ctx, time.time_ns())
         self.exporters.emit(event)

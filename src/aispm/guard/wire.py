@@ -51,6 +51,47 @@ def sse(data: dict[str, Any], event: str | None = None) -> bytes:
     return f"{head}data: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def response_meta(data: dict[str, Any]) -> tuple[str | None, str | None, list[str]]:
+    """``(model, id, finish reasons)`` of a response body or stream event of either API.
+
+    OpenAI chat / completions (``choices[].finish_reason``) and Responses (``response.*`` events,
+    ``status``), Anthropic Messages (``message_start``, ``message_delta.delta.stop_reason``).
+    """
+    if isinstance(data.get("response"), dict):  # Responses API stream events
+        data = data["response"]
+    elif data.get("type") == "message_start" and isinstance(data.get("message"), dict):
+        data = data["message"]
+    reasons: list[str] = []
+    for choice in data.get("choices") or []:
+        if isinstance(choice, dict) and _str(choice.get("finish_reason")):
+            reasons.append(choice["finish_reason"])
+    delta = data.get("delta")
+    stop = _str(data.get("stop_reason")) or (
+        _str(delta.get("stop_reason")) if isinstance(delta, dict) else None
+    )
+    if stop:
+        reasons.append(stop)
+    if data.get("object") == "response" and data.get("status") in ("completed", "incomplete", "failed"):
+        reasons.append(data["status"])
+    return _str(data.get("model")), _str(data.get("id")), reasons
+
+
+def request_params(body: dict[str, Any], max_tokens: int | None) -> dict[str, float | int]:
+    """The sampling parameters of a request that telemetry reports."""
+    params: dict[str, float | int] = {}
+    if max_tokens is not None:
+        params["max_tokens"] = max_tokens
+    for name in ("temperature", "top_p"):
+        value = body.get(name)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            params[name] = float(value)
+    return params
+
+
 class OpenAIWire:
     """OpenAI chat completions, completions, embeddings, responses and models."""
 

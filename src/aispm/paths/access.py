@@ -12,9 +12,9 @@ from collections import deque
 from dataclasses import dataclass
 
 from aispm.core.model import AssetKind
-from aispm.paths.graph import AttackGraph
+from aispm.paths.graph import AttackGraph, gc_paused
 from aispm.paths.rules import entry_points
-from aispm.paths.traverse import action_of, moves, moves_into
+from aispm.paths.traverse import ANY, CHANGE, INVOKE, LEVELS, Mover, level_of
 
 DEFAULT_DEPTH = 6
 
@@ -47,33 +47,54 @@ def holder_type(ag: AttackGraph, node: int, public: set[int]) -> str | None:
 
 
 def who_can_reach(ag: AttackGraph, target: int, *, max_depth: int = DEFAULT_DEPTH) -> list[Chain]:
-    """Every holder that reaches ``target``, with its shortest chain (breadth-first, backwards)."""
-    public = {n for n, m in entry_points(ag).items() if m.public}
-    parent: dict[int, tuple[int, str]] = {target: (-1, "")}
-    queue: deque[tuple[int, int]] = deque([(target, 0)])
-    chains: list[Chain] = []
+    """Every holder that reaches ``target``, with its shortest chain (breadth-first, backwards).
+
+    The search runs over (node, what the node must be held at): a holder counts only when what it
+    holds is enough for the whole chain (a read-only key reaches what is in a repository, not the
+    Lambda its Terraform deploys); the action is what the chain's last step gives.
+    """
+    with gc_paused():
+        return _who_can_reach(ag, target, max_depth)
+
+
+def _who_can_reach(ag: AttackGraph, target: int, max_depth: int) -> list[Chain]:
+    entries = entry_points(ag)
+    public = {n for n, m in entries.items() if m.public}
+    mover = Mover(ag)
+    start = (target, ANY)
+    parent: dict[tuple[int, int], tuple[tuple[int, int], str]] = {start: ((-1, ANY), "")}
+    queue: deque[tuple[tuple[int, int], int]] = deque([(start, 0)])
+    chains: dict[int, Chain] = {}
     while queue:
-        node, depth = queue.popleft()
+        state, depth = queue.popleft()
+        node, need = state
         kind_of = holder_type(ag, node, public) if node != target else None
-        if kind_of is not None:
-            hops = _hops_forward(parent, node)
-            chains.append(Chain(node, action_of(hops[-1][1]), hops, kind_of))
+        if kind_of is not None and node not in chains:
+            held = mover.held(node, level_of(entries[node].access) if node in public else CHANGE)
+            if need == ANY or held >= INVOKE:
+                hops = _hops_forward(parent, state)
+                levels = mover.walk(held, hops)
+                if levels is not None:
+                    chains[node] = Chain(node, LEVELS[levels[-1]], hops, kind_of)
         if depth >= max_depth:
             continue
-        for prev, kind, _, _ in moves_into(ag, node):
-            if prev not in parent:
-                parent[prev] = (node, kind)
-                queue.append((prev, depth + 1))
-    return sorted(chains, key=lambda c: (len(c.hops), c.holder_type, ag.ids[c.holder]))
+        for prev, kind, _, _, prev_need in mover.backward(node, need):
+            prev_state = (prev, prev_need)
+            if prev_state not in parent:
+                parent[prev_state] = (state, kind)
+                queue.append((prev_state, depth + 1))
+    return sorted(chains.values(), key=lambda c: (len(c.hops), c.holder_type, ag.ids[c.holder]))
 
 
-def _hops_forward(parent: dict[int, tuple[int, str]], start: int) -> tuple[tuple[int, str, int], ...]:
+def _hops_forward(
+    parent: dict[tuple[int, int], tuple[tuple[int, int], str]], start: tuple[int, int]
+) -> tuple[tuple[int, str, int], ...]:
     hops = []
-    node = start
-    while parent[node][0] != -1:
-        nxt, kind = parent[node]
-        hops.append((node, kind, nxt))
-        node = nxt
+    state = start
+    while parent[state][0][0] != -1:
+        nxt, kind = parent[state]
+        hops.append((state[0], kind, nxt[0]))
+        state = nxt
     return tuple(hops)
 
 
@@ -96,31 +117,51 @@ INTERESTING = {
 
 
 def reach_of(ag: AttackGraph, source: int, *, max_depth: int = DEFAULT_DEPTH) -> list[Chain]:
-    """Every AI asset, data store and identity ``source`` reaches, with its shortest chain."""
-    parent: dict[int, tuple[int, str]] = {source: (-1, "")}
-    queue: deque[tuple[int, int]] = deque([(source, 0)])
-    chains: list[Chain] = []
+    """Every AI asset, data store and identity ``source`` reaches, with the most access it gets
+    (read < invoke < change) and the shortest chain that gives it (breadth-first over
+    (node, level held); ``source`` is held in full)."""
+    with gc_paused():
+        return _reach_of(ag, source, max_depth)
+
+
+def _reach_of(ag: AttackGraph, source: int, max_depth: int) -> list[Chain]:
+    mover = Mover(ag)
+    start = (source, mover.held(source, CHANGE))
+    parent: dict[tuple[int, int], tuple[tuple[int, int], str]] = {start: ((-1, 0), "")}
+    queue: deque[tuple[tuple[int, int], int]] = deque([(start, 0)])
+    best: dict[int, tuple[int, Chain]] = {}
     while queue:
-        node, depth = queue.popleft()
-        if node != source and ag.assets[node].kind in INTERESTING:
-            hops = tuple(reversed(_hops_back(parent, node)))
-            chains.append(Chain(node, action_of(hops[-1][1]), hops, ag.assets[node].kind.value))
+        state, depth = queue.popleft()
+        node, held = state
         if depth >= max_depth:
             continue
-        for nxt, kind, _, _ in moves(ag, node):
-            if nxt not in parent:
-                parent[nxt] = (node, kind)
-                queue.append((nxt, depth + 1))
+        for nxt, kind, _, _, level in mover.forward(node, held):
+            next_state = (nxt, mover.held(nxt, level))
+            if next_state in parent:
+                continue
+            parent[next_state] = (state, kind)
+            queue.append((next_state, depth + 1))
+            previous = best.get(nxt)
+            if (
+                nxt != source
+                and ag.assets[nxt].kind in INTERESTING
+                and (previous is None or previous[0] < level)
+            ):
+                hops = tuple(reversed(_hops_back(parent, next_state)))
+                best[nxt] = (level, Chain(nxt, LEVELS[level], hops, ag.assets[nxt].kind.value))
+    chains = [chain for _, chain in best.values()]
     return sorted(chains, key=lambda c: (len(c.hops), c.holder_type, ag.ids[c.holder]))
 
 
-def _hops_back(parent: dict[int, tuple[int, str]], end: int) -> list[tuple[int, str, int]]:
+def _hops_back(
+    parent: dict[tuple[int, int], tuple[tuple[int, int], str]], end: tuple[int, int]
+) -> list[tuple[int, str, int]]:
     hops = []
-    node = end
-    while parent[node][0] != -1:
-        prev, kind = parent[node]
-        hops.append((prev, kind, node))
-        node = prev
+    state = end
+    while parent[state][0][0] != -1:
+        prev, kind = parent[state]
+        hops.append((prev[0], kind, state[0]))
+        state = prev
     return hops
 
 

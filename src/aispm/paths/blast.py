@@ -14,8 +14,8 @@ from typing import Any
 
 from aispm.core.model import AssetKind
 from aispm.paths.config import toxic_data
-from aispm.paths.graph import AttackGraph
-from aispm.paths.traverse import action_of, moves
+from aispm.paths.graph import AttackGraph, gc_paused
+from aispm.paths.traverse import CHANGE, Mover
 
 _DATA = {AssetKind.DATA_STORE, AssetKind.DATASET, AssetKind.VECTOR_STORE, AssetKind.MODEL_ARTIFACT}
 _EXEC = {AssetKind.WORKLOAD, AssetKind.PIPELINE, AssetKind.NOTEBOOK}
@@ -46,30 +46,35 @@ class BlastRadius:
 
 def blast_radius(ag: AttackGraph, *, max_depth: int = 5) -> list[BlastRadius]:
     """The blast radius of every agent, largest total first."""
-    out = [_one(ag, i, max_depth) for i, a in enumerate(ag.assets) if a.kind == AssetKind.AGENT]
-    return sorted(out, key=lambda b: (-b.score()["total"], ag.ids[b.agent]))
+    with gc_paused():
+        mover = Mover(ag)
+        out = [_one(ag, mover, i, max_depth) for i, a in enumerate(ag.assets) if a.kind == AssetKind.AGENT]
+        return sorted(out, key=lambda b: (-b.score()["total"], ag.ids[b.agent]))
 
 
-def _one(ag: AttackGraph, agent: int, max_depth: int) -> BlastRadius:
+def _one(ag: AttackGraph, mover: Mover, agent: int, max_depth: int) -> BlastRadius:
     weights: dict[str, Any] = toxic_data()["blast_radius"]
     caps = {k: set(weights[f"{k}_capabilities"]) for k in ("read", "write", "execute", "exfiltrate")}
     br = BlastRadius(agent)
     seen = {agent}
+    held: dict[int, int] = {agent: CHANGE}
     queue: deque[tuple[int, int]] = deque([(agent, 0)])
     while queue:
         node, depth = queue.popleft()
         if depth >= max_depth:
             continue
-        for nxt, kind, _, _ in moves(ag, node):
+        for nxt, _, _, _, level in mover.forward(node, held[node]):
             asset = ag.assets[nxt]
-            action = action_of(kind)
-            if asset.kind in _DATA:
-                previous = br.data.get(nxt)
-                if previous != "change":
-                    br.data[nxt] = "change" if action == "change" else "read"
+            if asset.kind in _DATA and br.data.get(nxt) != "change":
+                br.data[nxt] = "change" if level == CHANGE else "read"
+            level = mover.held(nxt, level)
             if nxt in seen:
+                if level > held[nxt]:  # reached again with more access: go on from there
+                    held[nxt] = level
+                    queue.append((nxt, depth + 1))
                 continue
             seen.add(nxt)
+            held[nxt] = level
             queue.append((nxt, depth + 1))
             if asset.kind == AssetKind.TOOL:
                 br.tools.append(nxt)

@@ -17,7 +17,22 @@ class EdgeSpec:
     direction: str
     """``forward``, ``reverse`` or ``both``."""
     action: str
-    """``invoke``, ``read`` or ``change``."""
+    """What the step gives over its target: ``invoke``, ``read`` or ``change``; ``inherit`` (the
+    access held over the source, e.g. ``contains``) or ``credential`` (what the leaked credential
+    at the source allows, ``grants``)."""
+    from_read: bool = False
+    """Can be taken by someone who only reads the source (``contains``: reading a folder reads
+    what is in it); other steps need control (invoke or change) of the source."""
+
+
+@dataclass(frozen=True, slots=True)
+class CredentialAccess:
+    """What leaked credentials give over what they ``grants`` (``credentials`` in the YAML)."""
+
+    default: str
+    secret_types: dict[str, str]
+    providers: dict[str, str]
+    write_scopes: tuple[str, ...]
 
 
 def _mapping(name: str) -> dict[str, Any]:
@@ -36,9 +51,21 @@ def graph_data() -> dict[str, Any]:
 def edge_specs() -> dict[str, EdgeSpec]:
     """Traversable edge kinds by name."""
     return {
-        k: EdgeSpec(float(v["ease"]), str(v["direction"]), str(v["action"]))
+        k: EdgeSpec(float(v["ease"]), str(v["direction"]), str(v["action"]), bool(v.get("from_read")))
         for k, v in graph_data()["edges"].items()
     }
+
+
+@cache
+def credential_access() -> CredentialAccess:
+    """The ``credentials`` section of ``data/paths_graph.yaml``."""
+    data = graph_data()["credentials"]
+    return CredentialAccess(
+        str(data["default"]),
+        {str(k): str(v) for k, v in (data.get("secret_types") or {}).items()},
+        {str(k): str(v) for k, v in (data.get("providers") or {}).items()},
+        tuple(str(s).lower() for s in data.get("write_scopes") or ()),
+    )
 
 
 @cache

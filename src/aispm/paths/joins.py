@@ -1,7 +1,8 @@
 """Join rules: connect the same or touching things found by different sources.
 
 - a leaked credential ``grants`` the provider it belongs to (an AWS key → the scanned
-  ``aws:account`` assets; an OpenAI key → the ``ai_service`` asset of that vendor);
+  ``aws:account`` assets; an OpenAI key → the ``ai_service``, ``model_endpoint`` and ``model``
+  assets of that provider, an Azure key those of ``azure-openai``);
 - the same resource seen by two sources (IaC and live AWS: ARN, FunctionName ...) is ``same_as``;
   with the IaC file's ``deploys`` edge this joins a repository to the Lambda it deploys;
 - a model file in a bucket: bucket ``contains`` the artifact, and the artifact (or, when the file
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from aispm.core.model import AssetKind
+from aispm.core.model import Asset, AssetKind
 from aispm.paths.config import graph_data
 from aispm.paths.graph import AttackGraph
 
@@ -23,7 +24,13 @@ from aispm.paths.graph import AttackGraph
 def add_joins(ag: AttackGraph) -> None:
     """Add every join edge to ``ag``."""
     spec = graph_data()["joins"]
-    _secret_grants(ag, spec["secret_provider_to"])
+    _secret_grants(
+        ag,
+        spec["secret_provider_to"],
+        frozenset(AssetKind(k) for k in spec["provider_kinds"]),
+        spec.get("provider_aliases") or {},
+        {str(p).lower() for p in spec.get("unnamed_providers") or ()},
+    )
     _same_resources(ag, list(spec["same_resource_keys"]), set(spec["same_resource_types"]))
     _model_files(ag, list(spec["model_data_fields"]))
     _account_principals(ag)
@@ -33,19 +40,36 @@ def resource_type(ag: AttackGraph, node: int) -> str:
     return str(ag.assets[node].properties.get("resource_type") or "")
 
 
-def _secret_grants(ag: AttackGraph, spec: dict[str, Any]) -> None:
+def _provider_names(asset: Asset) -> set[str]:
+    """The provider slugs an asset answers to: its provider, and for an AI service its vendor
+    and catalog id (lower case)."""
+    props = asset.properties
+    names = [asset.provider, props.get("provider")]
+    if asset.kind is AssetKind.AI_SERVICE:
+        names += [props.get("vendor"), props.get("catalog_id")]
+    return {str(n).lower() for n in names if n}
+
+
+def _secret_grants(
+    ag: AttackGraph,
+    spec: dict[str, Any],
+    kinds: frozenset[AssetKind],
+    aliases: dict[str, Any],
+    unnamed: set[str],
+) -> None:
     """``grants`` from each leaked key to what it opens: a provider entry of the spec names a
     ``resource_type`` or ``kind`` (aws → the scanned accounts, github → the repositories);
-    any other provider goes to the AI services of that provider / vendor / catalog id."""
+    any other provider goes to the assets of ``kinds`` (AI services, model endpoints, models)
+    of that provider or of one of its ``aliases`` (``azure`` keys → ``azure-openai``).  The
+    ``unnamed`` providers (``local``, ``unknown``) belong to no one a key could be for."""
     by_rule: dict[str, list[int]] = defaultdict(list)
-    services: dict[str, list[int]] = defaultdict(list)
+    by_provider: dict[str, list[int]] = defaultdict(list)
     for i, asset in enumerate(ag.assets):
         by_rule[f"kind:{asset.kind.value}"].append(i)
         by_rule[f"type:{asset.properties.get('resource_type')}"].append(i)
-        if asset.kind == AssetKind.AI_SERVICE:
-            for name in (asset.provider, asset.properties.get("vendor"), asset.properties.get("catalog_id")):
-                if name:
-                    services[str(name).lower()].append(i)
+        if asset.kind in kinds:
+            for name in _provider_names(asset) - unnamed:
+                by_provider[name].append(i)
     for i, asset in enumerate(ag.assets):
         if asset.kind != AssetKind.SECRET:
             continue
@@ -56,7 +80,8 @@ def _secret_grants(ag: AttackGraph, spec: dict[str, Any]) -> None:
         elif isinstance(rule, dict) and "kind" in rule:
             targets = by_rule.get(f"kind:{rule['kind']}", [])
         else:
-            targets = services.get(provider, [])
+            names = [provider, *(str(a).lower() for a in aliases.get(provider) or ())]
+            targets = list(dict.fromkeys(t for name in names for t in by_provider.get(name, ())))
         for target in targets:
             ag.add_edge(i, "grants", target, via=f"{provider} credential")
 

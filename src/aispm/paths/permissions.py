@@ -12,7 +12,6 @@ from collections import defaultdict
 from typing import Any
 
 from aispm.core.model import AssetKind
-from aispm.discover.aws.iam_policy import action_matches, resource_matches
 from aispm.paths.graph import AttackGraph
 
 _SERVICES = {"sagemaker", "bedrock", "lambda"}
@@ -20,6 +19,10 @@ _SERVICES = {"sagemaker", "bedrock", "lambda"}
 
 def add_permission_edges(ag: AttackGraph) -> None:
     """Add permission edges for every identity that has ``ai_permissions``."""
+    if not any(isinstance(a.properties.get("ai_permissions"), dict) for a in ag.assets):
+        return  # no IAM in this scan (and no need to load the AWS policy matcher)
+    from aispm.discover.aws.iam_policy import resource_matches
+
     buckets: dict[str, int] = {}
     by_service: dict[str, list[tuple[str, int]]] = defaultdict(list)
     roles: list[tuple[str, int]] = []
@@ -66,6 +69,8 @@ def _bucket_edges(ag: AttackGraph, node: int, perms: dict[str, Any], buckets: di
 def _resource_edges(
     ag: AttackGraph, node: int, kind: str, grant: dict[str, Any], by_service: dict[str, list[tuple[str, int]]]
 ) -> None:
+    from aispm.discover.aws.iam_policy import action_matches, resource_matches
+
     action = str(grant.get("action") or "")
     service = action.split(":", 1)[0]
     pattern = str(grant.get("resource") or "")

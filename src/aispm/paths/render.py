@@ -18,6 +18,7 @@ def node_json(ag: AttackGraph, node: int) -> dict[str, Any]:
 
 def path_json(ag: AttackGraph, path: AttackPath) -> dict[str, Any]:
     """One path with its score parts, steps, findings, techniques and escalations."""
+    raised = {e["fingerprint"]: e["to"] for e in path.escalations}
     return {
         "score": path.score,
         "score_parts": {
@@ -31,6 +32,7 @@ def path_json(ag: AttackGraph, path: AttackPath) -> dict[str, Any]:
             **node_json(ag, path.entry.node),
             "rule": path.entry.rule,
             "title": path.entry.title,
+            "access": path.entry.access,
             "findings": [f.rule_id for f in path.entry_findings],
         },
         "crown_jewel": {**node_json(ag, path.jewel.node), "rule": path.jewel.rule, "title": path.jewel.title},
@@ -40,11 +42,17 @@ def path_json(ag: AttackGraph, path: AttackPath) -> dict[str, Any]:
                 "from": ag.ids[s.source],
                 "to": node_json(ag, s.target),
                 "kind": s.kind,
+                "action": s.action,
                 "ease": s.ease,
                 "via": s.via,
                 "conditional": s.conditional,
                 "findings": [
-                    {"rule_id": f.rule_id, "fingerprint": f.fingerprint, "severity": f.severity.value}
+                    {
+                        "rule_id": f.rule_id,
+                        "fingerprint": f.fingerprint,
+                        "severity": f.severity.value,
+                        "raised_to": raised.get(f.fingerprint),
+                    }
                     for f in s.findings
                 ],
             }

@@ -6,6 +6,7 @@ import dataclasses
 from collections.abc import Callable, Iterable
 
 from aispm.core.model import Finding, Inventory, RuleMeta, Severity
+from aispm.posture import checks as _checks  # noqa: F401  (registers the built-in checks)
 from aispm.posture import registry
 from aispm.posture.policy import Policy
 

@@ -18,16 +18,21 @@
 
 from __future__ import annotations
 
+import dataclasses
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from typing import TYPE_CHECKING, Any
 
 from aispm.core.model import Severity
-from aispm.posture import registry
-from aispm.posture.custom import CustomRule
 from aispm.posture.errors import PolicyError, clean_loc, describe_validation_error, field_path, rule_id_at
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
+
+    from aispm.posture.custom import CustomRule
+
+POLICY_FILE_NAME = ".aispm.yaml"
+"""The policy file ``aispm scan`` and ``aispm model scan`` read at the root of a checkout."""
 
 MODEL_FORMATS = (
     "pickle",
@@ -44,10 +49,14 @@ MODEL_FORMATS = (
 """Values of a model file's ``format`` property."""
 
 
-class Policy(BaseModel):
-    """Approved lists and rule tuning; every list left empty means "no restriction"."""
+@dataclass(frozen=True)
+class Policy:
+    """Approved lists and rule tuning; every list left empty means "no restriction".
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    Values other than the defaults are validated (and lists made tuples) by the pydantic model in
+    :mod:`aispm.posture.policy_schema`, which raises ``pydantic.ValidationError``; the defaults
+    need no validation, so a scan without a policy file never imports pydantic.
+    """
 
     approved_providers: tuple[str, ...] = ()
     """AI providers code may use (``openai``, ``anthropic`` ...), compared case-insensitively."""
@@ -58,68 +67,51 @@ class Policy(BaseModel):
     allowed_model_licenses: tuple[str, ...] = ()
     """Licences a model file's card may name (``apache-2.0``, ``mit`` ...), compared case-insensitively."""
     allowed_mcp_launchers: tuple[str, ...] = ()
+    """Launchers MCP servers may be started with (``docker``, ``uvx``, ``npx``, ``node`` ...)."""
     approved_registries: tuple[str, ...] = ()
     """fnmatch globs of container registries/repositories AI workloads may pull from
     (``registry.acme.io``, ``nvcr.io/nim/*``); matched against the registry host and the image name."""
     approved_model_servers: tuple[str, ...] = ()
     """Model servers (catalog ids: ``vllm``, ``ollama``, ``triton`` ...) that may run on Kubernetes."""
-    """Launchers MCP servers may be started with (``docker``, ``uvx``, ``npx``, ``node`` ...)."""
-    max_agent_tools: int = Field(default=15, ge=1)
-    """An agent with more tools than this is reported."""
+    max_agent_tools: int = 15
+    """An agent with more tools than this is reported (at least 1)."""
     disabled_rules: tuple[str, ...] = ()
-    severity_overrides: dict[str, Severity] = Field(default_factory=dict)
+    severity_overrides: dict[str, Severity] = field(default_factory=dict)
     custom_rules: tuple[CustomRule, ...] = ()
     custom_rule_files: tuple[str, ...] = ()
     """Files of custom rules, relative to the policy file."""
 
-    @model_validator(mode="before")
-    @classmethod
-    def _known_keys(cls, data: Any) -> Any:
-        if not isinstance(data, dict):
-            raise ValueError("a policy is a mapping of settings")
-        unknown = sorted(str(k) for k in data if k not in cls.model_fields)
-        if unknown:
-            allowed = ", ".join(cls.model_fields)
-            raise ValueError(f"unknown setting(s) {', '.join(unknown)}; allowed settings: {allowed}")
-        return data
+    def __post_init__(self) -> None:
+        if self._is_default():
+            return
+        from aispm.posture.policy_schema import PolicySchema
 
-    @field_validator("banned_model_formats")
-    @classmethod
-    def _formats(cls, value: tuple[str, ...]) -> tuple[str, ...]:
-        for fmt in value:
-            if fmt not in MODEL_FORMATS:
-                raise ValueError(f"unknown model format {fmt!r}; use one of: {', '.join(MODEL_FORMATS)}")
-        return value
+        checked = PolicySchema.model_validate({f.name: getattr(self, f.name) for f in _FIELDS})
+        for f in _FIELDS:
+            object.__setattr__(self, f.name, getattr(checked, f.name))
 
-    @field_validator("severity_overrides", mode="before")
-    @classmethod
-    def _severities(cls, value: Any) -> Any:
-        if not isinstance(value, dict):
-            return value
-        return {k: Severity.parse(v) if isinstance(v, str) else v for k, v in value.items()}
-
-    @model_validator(mode="after")
-    def _known_rules(self) -> Policy:
-        builtin = set(registry.metadata())
-        seen: set[str] = set()
-        for rule in self.custom_rules:
-            if rule.id in builtin:
-                raise ValueError(f"custom rule {rule.id}: the id is taken by a built-in rule")
-            if rule.id in seen:
-                raise ValueError(f"custom rule {rule.id}: the id is used twice")
-            seen.add(rule.id)
-        known = builtin | seen
-        for name, ids in (
-            ("disabled_rules", self.disabled_rules),
-            ("severity_overrides", self.severity_overrides),
-        ):
-            for rule_id in ids:
-                if rule_id not in known:
-                    raise ValueError(f"{name}: unknown rule id {rule_id!r} (see `aispm rules list`)")
-        return self
+    def _is_default(self) -> bool:
+        return all(getattr(self, f.name) == _DEFAULTS[f.name] for f in _FIELDS)
 
     def approves_provider(self, provider: str) -> bool:
         return not self.approved_providers or provider.lower() in {p.lower() for p in self.approved_providers}
+
+
+def _field_default(f: dataclasses.Field[Any]) -> Any:
+    factory: Any = f.default_factory
+    return f.default if factory is dataclasses.MISSING else factory()
+
+
+_FIELDS = dataclasses.fields(Policy)
+_DEFAULTS: dict[str, Any] = {f.name: _field_default(f) for f in _FIELDS}
+
+
+def _from_schema(model: BaseModel) -> Policy:
+    """The :class:`Policy` of a validated schema model (without validating it again)."""
+    policy = object.__new__(Policy)
+    for f in _FIELDS:
+        object.__setattr__(policy, f.name, getattr(model, f.name))
+    return policy
 
 
 def load_policy(path: Path | None) -> Policy:
@@ -144,6 +136,10 @@ def load_policy(path: Path | None) -> Policy:
 
 def load_rule_file(path: Path) -> list[CustomRule]:
     """Custom rules from one file: a YAML list of rules (or ``{rules: [...]}``)."""
+    from pydantic import ValidationError
+
+    from aispm.posture.custom import CustomRule
+
     raw = _read_yaml(path)
     if isinstance(raw, dict) and set(raw) == {"rules"}:
         raw = raw["rules"]
@@ -161,8 +157,12 @@ def load_rule_file(path: Path) -> list[CustomRule]:
 
 
 def _validate(raw: dict[str, Any], source: str) -> Policy:
+    from pydantic import ValidationError
+
+    from aispm.posture.policy_schema import PolicySchema
+
     try:
-        return Policy.model_validate(raw)
+        return _from_schema(PolicySchema.model_validate(raw))
     except ValidationError as exc:
         raise PolicyError(f"{source}: " + "; ".join(_describe(exc, raw))) from None
 
@@ -182,6 +182,8 @@ def _describe(exc: ValidationError, raw: dict[str, Any]) -> list[str]:
 
 
 def _read_yaml(path: Path) -> Any:
+    import yaml
+
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:

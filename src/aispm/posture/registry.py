@@ -1,8 +1,12 @@
 """The rule registry: metadata from ``data/rules/*.yaml``, check functions bound by id.
 
 A check is a small function ``(inventory, policy) -> Iterable[Finding]`` registered with
-``@check("AISPM-CODE-001")``.  :func:`verify` makes sure every metadata entry has a check and
-every check has metadata; :mod:`aispm.posture` calls it once the built-in checks are imported.
+``@check("AISPM-CODE-001")``.  :func:`checks` imports the built-in checks (``posture/checks/``)
+the first time it is asked, and :func:`verify` then makes sure every metadata entry has a check and
+every check has metadata.
+
+The metadata files are parsed and validated (PyYAML, pydantic) only when they changed: the
+validated metadata is kept as JSON in the user cache (:func:`aispm.data.cache.compiled`).
 """
 
 from __future__ import annotations
@@ -10,15 +14,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from functools import cache
-from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
-import yaml
-from pydantic import ValidationError
-
-from aispm.core.model import Finding, Inventory, RuleMeta
-from aispm.posture.errors import RuleDataError, describe_validation_error, rule_id_at
-from aispm.posture.spec import RuleSpec
+from aispm.core.model import AssetKind, Finding, Inventory, RuleMeta, Severity
+from aispm.data import data_bytes, data_names
+from aispm.data.cache import compiled
+from aispm.posture.errors import RuleDataError, rule_id_at
 
 if TYPE_CHECKING:
     from aispm.posture.policy import Policy
@@ -28,10 +30,12 @@ CheckFn: TypeAlias = "Callable[[Inventory, Policy], Iterable[Finding]]"
 BUILTIN_ID = re.compile(r"^AISPM-(SEC|SUP|CODE|AGENT|MCP|GOV|GUARD|AWS|K8S|AZURE|GCP)-\d{3}$")
 """The shape of a built-in rule id."""
 
-_RULES_PACKAGE = "aispm.data"
 _RULES_DIR = "rules"
+_VALIDATION_CODE = ("spec.py", "registry.py")
+"""The modules that turn rule files into metadata: part of the compiled metadata's cache key."""
 
 _CHECKS: dict[str, CheckFn] = {}
+_builtin_checks_loaded = False
 
 
 def check(rule_id: str) -> Callable[[CheckFn], CheckFn]:
@@ -47,12 +51,27 @@ def check(rule_id: str) -> Callable[[CheckFn], CheckFn]:
 
 
 def checks() -> dict[str, CheckFn]:
-    """The registered checks by rule id."""
+    """The registered checks by rule id (the built-in ones are imported and verified first)."""
+    verify()
     return dict(_CHECKS)
+
+
+def _import_builtin_checks() -> None:
+    global _builtin_checks_loaded
+    if not _builtin_checks_loaded:
+        import aispm.posture.checks  # noqa: F401  (importing registers every built-in check)
+
+        _builtin_checks_loaded = True
 
 
 def parse_rule_file(text: str, source: str) -> list[RuleMeta]:
     """Parse one built-in metadata file: a YAML list of rule entries."""
+    import yaml
+    from pydantic import ValidationError
+
+    from aispm.posture.errors import describe_validation_error
+    from aispm.posture.spec import RuleSpec
+
     try:
         raw: Any = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -79,17 +98,45 @@ def parse_rule_file(text: str, source: str) -> list[RuleMeta]:
 
 @cache
 def _metadata() -> dict[str, RuleMeta]:
-    folder = resources.files(_RULES_PACKAGE).joinpath(_RULES_DIR)
+    names = [n for n in data_names(_RULES_DIR) if n.endswith(".yaml")]
+    files = {name: data_bytes(f"{_RULES_DIR}/{name}") for name in names}
+    inputs = ["\0".join(names).encode(), *files.values(), *map(_source_of, _VALIDATION_CODE)]
+    rows = compiled("rules", inputs, lambda: [m.to_json() for m in _parse_rule_files(files).values()])
+    return {str(row["id"]): _meta_from_json(row) for row in rows}
+
+
+def _source_of(module_file: str) -> bytes:
+    try:
+        return (Path(__file__).parent / module_file).read_bytes()
+    except OSError:  # installed without sources: the version in the cache key has to do
+        return b""
+
+
+def _parse_rule_files(files: dict[str, bytes]) -> dict[str, RuleMeta]:
     out: dict[str, RuleMeta] = {}
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".yaml"):
-            continue
-        source = f"data/{_RULES_DIR}/{entry.name}"
-        for meta in parse_rule_file(entry.read_text(encoding="utf-8"), source):
+    for name, raw in files.items():
+        source = f"data/{_RULES_DIR}/{name}"
+        for meta in parse_rule_file(raw.decode("utf-8"), source):
             if meta.id in out:
                 raise RuleDataError(f"{source}: rule {meta.id}: field 'id': defined twice")
             out[meta.id] = meta
     return out
+
+
+def _meta_from_json(row: dict[str, Any]) -> RuleMeta:
+    """The :class:`RuleMeta` that :meth:`RuleMeta.to_json` gave ``row``."""
+    return RuleMeta(
+        id=row["id"],
+        title=row["title"],
+        severity=Severity(row["severity"]),
+        rationale=row["rationale"],
+        remediation=row["remediation"],
+        owasp_llm=tuple(row["owasp_llm"]),
+        mitre_atlas=tuple(row["mitre_atlas"]),
+        references=tuple(row["references"]),
+        asset_kinds=tuple(AssetKind(k) for k in row["asset_kinds"]),
+        tags=tuple(row["tags"]),
+    )
 
 
 def metadata() -> dict[str, RuleMeta]:
@@ -104,6 +151,7 @@ def meta(rule_id: str) -> RuleMeta:
 
 def verify() -> None:
     """Raise :class:`RuleDataError` unless metadata and checks correspond one to one."""
+    _import_builtin_checks()
     ids = set(_metadata())
     missing_check = sorted(ids - _CHECKS.keys())
     missing_meta = sorted(_CHECKS.keys() - ids)

@@ -142,9 +142,7 @@ class _Builder:
             name=asset.name,
             type=ComponentType.MACHINE_LEARNING_MODEL,
             bom_ref=asset.id,
-            group=str(props.get("provider"))
-            if asset.kind is AssetKind.MODEL and props.get("provider")
-            else None,
+            group=_organisation(props.get("provider")) if asset.kind is AssetKind.MODEL else None,
             version=str(version) if version else None,
             hashes=hashes,
             licenses=[_license(license_)] if isinstance(license_, str) and license_ else None,
@@ -191,7 +189,7 @@ class _Builder:
     def _service(self, asset: Asset) -> None:
         props = asset.properties
         url = props.get("url")
-        vendor = props.get("vendor") or (asset.provider if asset.provider not in ("", "local") else None)
+        vendor = _organisation(props.get("vendor")) or _organisation(asset.provider)
         service = Service(
             name=asset.name,
             bom_ref=asset.id,
@@ -275,16 +273,34 @@ def _license(text: str) -> DisjunctiveLicense | LicenseExpression:
     return DisjunctiveLicense(name=text)
 
 
+_NO_ORGANISATION = frozenset({"", "local", "unknown"})
+"""Providers that name no organisation: run locally, or an SDK discovery could not tell."""
+
 _SKIPPED_PROPERTIES = frozenset({"scan", "provenance", "calls", "vulnerabilities", "secrets", "env_keys"})
+
+_REPEATED_PROPERTIES = {"from_env_vars": "from_env"}
+"""List properties written as one ``aispm:<name>`` property per entry (CycloneDX allows a name
+more than once): the environment variables a model's name or an endpoint's URL is read from."""
+
+
+def _organisation(provider: object) -> str | None:
+    """The organisation a provider slug names, else ``None`` (local, unknown or missing)."""
+    text = str(provider or "")
+    return None if text.lower() in _NO_ORGANISATION else text
 
 
 def _props(asset: Asset) -> list[Property]:
     """Scalar properties of the asset as ``aispm:*`` properties (bulky and secret-bearing ones
-    left out; the scan report has them)."""
+    left out; the scan report has them), plus the entries of the lists in
+    :data:`_REPEATED_PROPERTIES`."""
     out = [Property(name="aispm:kind", value=asset.kind.value)]
     if asset.location is not None and str(asset.location):
         out.append(Property(name="aispm:location", value=str(asset.location)))
     for key, value in sorted(asset.properties.items()):
+        repeated = _REPEATED_PROPERTIES.get(key)
+        if repeated is not None and isinstance(value, list):
+            out.extend(Property(name=f"aispm:{repeated}", value=str(v)) for v in value if v)
+            continue
         if key in _SKIPPED_PROPERTIES or isinstance(value, dict | list) or value is None:
             continue
         out.append(Property(name=f"aispm:{key}", value=str(value)))

@@ -1,22 +1,24 @@
 """The HTML report: one self-contained page (inline CSS and JS, nothing loaded from anywhere).
 
 Everything from the scan is escaped by Jinja2's autoescape.  The page carries a Content Security
-Policy that allows only its own inline style and script (by hash), so even a mistake in escaping
+Policy that allows only its own inline style and scripts (by hash), so even a mistake in escaping
 could not run injected script or load a remote resource.
+
+Besides findings, inventory and warnings the page has an "Attack paths" section: the highest
+scoring paths from entry points to crown jewels (:mod:`aispm.paths`), each drawn as a graph to pan,
+zoom and click by the renderer the ``aispm paths`` page uses (:mod:`aispm.report.graph_html`), and
+the toxic combinations that raise findings' severities.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
-from importlib.resources import files
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from aispm.core.model import JSON, Asset, Finding, ScanResult, ScanWarning
+from aispm.paths.toxic import ESCALATED_BY, ORIGINAL_SEVERITY, escalation_reasons, original_severity
 from aispm.report.common import (
     SEVERITIES_DESC,
     TOOL_NAME,
@@ -30,32 +32,28 @@ from aispm.report.common import (
     sorted_assets,
     sorted_findings,
 )
+from aispm.report.html_base import asset_text, content_security_policy, env
 
 MAX_PROPERTIES = 12
 """How many properties of an asset the inventory shows."""
 MAX_VALUE = 160
 """Longer property values are cut to this many characters."""
-
-_env = Environment(
-    loader=PackageLoader("aispm.report", "templates"),
-    autoescape=True,
-    undefined=StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-)
+MAX_PATHS = 20
+"""How many attack paths (highest score first) the report draws; ``aispm paths`` lists all."""
 
 
 def render_html(result: ScanResult) -> str:
     """Render a scan as a single HTML page."""
-    css = _asset_text("report.css")
-    js = _asset_text("report.js")
-    csp = (
-        "default-src 'none'; "
-        f"style-src '{_csp_hash(css)}'; script-src '{_csp_hash(js)}'; "
-        "img-src data:; base-uri 'none'; form-action 'none'"
-    )
-    return _env.get_template("report.html.j2").render(
+    from aispm.paths.analysis import analyse
+    from aispm.report.graph_html import attack_paths_view, graph_script, graph_style
+
+    analysis = analyse(result)
+    attack = attack_paths_view(analysis.graph, analysis.paths, MAX_PATHS)
+    css = asset_text("report.css") + graph_style()
+    js = asset_text("report.js")
+    graph_js = graph_script() if attack["paths"] else ""
+    csp = content_security_policy(css, [js, graph_js] if graph_js else [js])
+    return env.get_template("report.html.j2").render(
         tool={"name": TOOL_NAME, "version": TOOL_VERSION},
         result=result,
         counts=counts(result),
@@ -63,19 +61,12 @@ def render_html(result: ScanResult) -> str:
         groups=_finding_groups(result),
         inventory=_inventory(result),
         warnings=[_warning(w) for w in result.warnings],
-        css=Markup(css),  # our own packaged file, not scan data
-        js=Markup(js),  # our own packaged file, not scan data
+        attack=attack,
+        css=Markup(css),  # our own packaged files, not scan data
+        js=Markup(js),
+        graph_js=Markup(graph_js),
         csp=Markup(csp),  # built here from hashes, no scan data
     )
-
-
-def _asset_text(name: str) -> str:
-    return (files("aispm.report") / "templates" / name).read_text(encoding="utf-8")
-
-
-def _csp_hash(source: str) -> str:
-    digest = hashlib.sha256(source.encode("utf-8")).digest()
-    return "sha256-" + base64.b64encode(digest).decode("ascii")
 
 
 def _finding_groups(result: ScanResult) -> list[dict[str, Any]]:
@@ -90,6 +81,8 @@ def _finding(result: ScanResult, finding: Finding) -> dict[str, Any]:
     asset = result.inventory.get(finding.asset_id)
     location = location_text(finding_location(result, finding))
     name = asset.name if asset is not None else finding.asset_id
+    raised_by = escalation_reasons(finding)
+    evidence = {k: v for k, v in finding.evidence.items() if k not in (ESCALATED_BY, ORIGINAL_SEVERITY)}
     view = {
         "severity": finding.severity.value,
         "rule_id": finding.rule_id,
@@ -108,7 +101,9 @@ def _finding(result: ScanResult, finding: Finding) -> dict[str, Any]:
         "owasp_llm": list(rule.owasp_llm),
         "mitre_atlas": list(rule.mitre_atlas),
         "references": [_reference(ref) for ref in rule.references],
-        "evidence": _pretty(dict(finding.evidence)) if finding.evidence else "",
+        "evidence": _pretty(evidence) if evidence else "",
+        "original_severity": original_severity(finding).value if raised_by else "",
+        "raised_by": raised_by,
     }
     searchable = (finding.rule_id, rule.title, finding.message, location, name, finding.asset_id)
     view["search"] = " ".join((*searchable, finding.fingerprint)).lower()

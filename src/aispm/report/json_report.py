@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 from aispm.core.model import ScanResult
+from aispm.paths.toxic import escalation_reasons, original_severity
 from aispm.report.common import (
     TOOL_NAME,
     TOOL_VERSION,
@@ -33,12 +34,15 @@ def to_document(result: ScanResult) -> dict[str, Any]:
     for finding in sorted_findings(result):
         item = finding.to_json()
         rule = rule_for(result, finding)
+        raised_by = escalation_reasons(finding)
         findings.append(
             {
                 "fingerprint": item["fingerprint"],
                 "rule_id": item["rule_id"],
                 "title": rule.title,
                 "severity": item["severity"],
+                "original_severity": original_severity(finding).value if raised_by else None,
+                "escalated_by": raised_by,
                 "status": item["status"],
                 "message": item["message"],
                 "asset_id": item["asset_id"],

@@ -15,6 +15,7 @@ from rich.table import Table
 from rich.text import Text
 
 from aispm.core.model import Finding, ScanResult, ScanWarning, Severity
+from aispm.paths.toxic import escalation_reasons, original_severity
 from aispm.report.common import (
     SEVERITIES_DESC,
     asset_name,
@@ -102,10 +103,17 @@ def findings_table(result: ScanResult, findings: Iterable[Finding], title: str =
         suffix = " (suppressed)" if is_suppressed(result, finding) else ""
         if finding.status == "unknown":
             suffix += " (unknown)"
+        rule_title = text(rule_for(result, finding).title)
+        raised_by = escalation_reasons(finding)
+        if raised_by:
+            suffix += f" (from {original_severity(finding).value})"
+            rule_title.append(
+                "\nraised by a toxic combination: " + clean("; ".join(raised_by)), style="italic"
+            )
         table.add_row(
             severity_text(finding.severity, suffix),
             text(finding.rule_id),
-            text(rule_for(result, finding).title),
+            rule_title,
             text(location_text(finding_location(result, finding))),
             text(asset_name(result, finding.asset_id)),
             Text(short_fingerprint(finding), style="dim"),

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from aispm.core.model import Finding, Location, RuleMeta, ScanResult, ScanWarning, Severity
+from aispm.paths.toxic import escalation_reasons, original_severity
 from aispm.report.common import (
     INFORMATION_URI,
     TOOL_NAME,
@@ -173,6 +174,12 @@ def _result(result: ScanResult, finding: Finding, rule_index: int) -> dict[str, 
             "status": finding.status,
         },
     }
+    raised_by = escalation_reasons(finding)
+    if raised_by:
+        was = original_severity(finding).value
+        item["message"]["text"] += f" (severity raised from {was}: {'; '.join(raised_by)})"
+        item["properties"]["originalSeverity"] = was
+        item["properties"]["escalatedBy"] = raised_by
     if finding.evidence:
         item["properties"]["evidence"] = dict(finding.evidence)
     if is_suppressed(result, finding):

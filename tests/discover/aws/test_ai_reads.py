@@ -249,6 +249,33 @@ def test_cmk_and_imds_rules_on_live_resources(aws: Stub) -> None:
     assert {f.status for f in _findings(inv, "AISPM-AWS-050") if f.asset_id == notebook.id} == {"unknown"}
 
 
+def test_studio_domain_internet_access_on_live_domains(aws: Stub) -> None:
+    """AISPM-AWS-057 over DescribeDomain: a domain created without AppNetworkAccessType gets the
+    API default PublicInternetOnly (moto answers it as AWS does) and fails like one that sets it;
+    VpcOnly passes (the same rule fires on IaC assets, tests/posture/test_aws_rules.py)."""
+    sm = boto3.client("sagemaker")
+    common: dict[str, Any] = {
+        "AuthMode": "SSO",
+        "DefaultUserSettings": {"ExecutionRole": ROLE},
+        "SubnetIds": ["subnet-1"],
+        "VpcId": "vpc-1",
+    }
+    sm.create_domain(DomainName="implicit", **common)
+    sm.create_domain(DomainName="public", AppNetworkAccessType="PublicInternetOnly", **common)
+    sm.create_domain(DomainName="private", AppNetworkAccessType="VpcOnly", **common)
+    inv = AwsCollector(AwsOptions(regions=(REGION,)), services=("sagemaker",)).collect()
+    domains = _assets(inv, "sagemaker:domain")
+    assert domains["implicit"].properties["AppNetworkAccessType"] == "PublicInternetOnly"
+    ids = {d.id for d in domains.values()}
+    hits = {f.asset_id: (f.status, f.location) for f in _findings(inv, "AISPM-AWS-057") if f.asset_id in ids}
+    assert set(hits) == {domains["implicit"].id, domains["public"].id}, [
+        f.message for f in _findings(inv, "AISPM-AWS-057")
+    ]
+    assert {status for status, _ in hits.values()} == {"fail"}
+    # located at the domain's ARN, as every live AWS finding
+    assert hits[domains["public"].id][1].uri == domains["public"].properties["arn"]
+
+
 def _rest_api(name: str, uri: str, auth: str, api_key: bool = False) -> None:
     gw = boto3.client("apigateway")
     api = gw.create_rest_api(name=name)["id"]

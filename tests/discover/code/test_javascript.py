@@ -3,6 +3,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from source_files import run_analyzer
+from source_files import write_file as _file
+
 from aispm.core.ids import urn
 from aispm.core.model import AssetKind, Inventory, RelationKind
 from aispm.discover.code.base import SourceFile
@@ -10,22 +13,9 @@ from aispm.discover.code.endpoints import normalise_endpoint
 from aispm.discover.code.javascript import JavaScriptAnalyzer
 from aispm.discover.code.model_names import provider_for_model_name
 
-REPO = "github.com/acme/app"
-
-
-def _file(root: Path, rel: str, text: str) -> SourceFile:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return SourceFile(root=root, path=path, rel=rel, size=path.stat().st_size, repo_key=REPO)
-
 
 def _run(file: SourceFile) -> Inventory:
-    analyzer = JavaScriptAnalyzer()
-    assert analyzer.wants(file)
-    out = Inventory()
-    analyzer.analyze(file, out)
-    return out
+    return run_analyzer(JavaScriptAnalyzer(), file)
 
 
 def _used(out: Inventory, file: SourceFile) -> dict[str, dict[str, object]]:
@@ -128,7 +118,7 @@ def test_typescript_import_require_and_tsx(tmp_path: Path) -> None:
 def test_models_and_endpoints_in_call_arguments(tmp_path: Path) -> None:
     source = """\
 import OpenAI from "openai";
-const client = new OpenAI({ baseURL: "http://localhost:11434/v1/", apiKey: key });
+const client = new OpenAI({ baseURL: "http://localhost:8080/v1/", apiKey: key });
 const r = await client.chat.completions.create({
   model: "gpt-4o",
   messages: [{ role: "user", content: "hi" }],
@@ -143,11 +133,12 @@ const settings = { model: "gpt-3.5-turbo" };
     assert model.properties == {"provider": "openai", "model": "gpt-4o"}
     invoked = {r.target: r.properties for r in out.outgoing(file.id, RelationKind.INVOKES)}
     assert invoked == {model_id: {"line": 4}}  # the literal not passed to a call is ignored
-    endpoint_id = urn("endpoint", "model_endpoint", "http://localhost:11434/v1")
+    endpoint_id = urn("endpoint", "model_endpoint", "http://localhost:8080/v1")
     endpoint = out.get(endpoint_id)
     assert endpoint is not None and endpoint.kind is AssetKind.MODEL_ENDPOINT
+    assert endpoint.provider == "openai"  # an unknown server: the SDK whose client is pointed at it
     assert endpoint.properties == {
-        "url": "http://localhost:11434/v1",
+        "url": "http://localhost:8080/v1",
         "host": "localhost",
         "scheme": "http",
         "local": True,
@@ -238,3 +229,44 @@ def test_helpers() -> None:
     assert normalise_endpoint("not a url") is None
     private = normalise_endpoint("http://10.0.0.5:8000")
     assert private is not None and private[1]["local"] is True
+
+
+def test_calls_are_resolved_to_the_sdk_their_object_comes_from(tmp_path: Path) -> None:
+    source = """\
+import express from "express";
+import { AzureOpenAI } from "openai";
+import * as store from "./store";
+const app = express();
+let client = null;
+client = new AzureOpenAI({ endpoint: "https://acme.openai.azure.com/", deployment: "prod-gpt4" });
+app.post("/chat", { model: "not-a-model", endpoint: "https://example.com/api" });
+store.open({ model: "gpt-4o-mini" });
+"""
+    file = _file(tmp_path, "server.ts", source)
+    out = _run(file)
+    used = _used(out, file)
+    assert used[urn("code", "ai_service", "azure-openai")] == {"line": 2, "package": "openai"}
+    assert urn("code", "ai_service", "openai") in used
+    models = {a.id for a in out.of_kind(AssetKind.MODEL)}
+    assert models == {
+        urn("model", "model", "azure-openai", "prod-gpt4"),
+        urn("model", "model", "openai", "gpt-4o-mini"),  # a project module: told by the name
+    }
+    endpoints = list(out.of_kind(AssetKind.MODEL_ENDPOINT))
+    assert [(e.name, e.provider) for e in endpoints] == [("https://acme.openai.azure.com", "azure-openai")]
+
+
+def test_self_referencing_names_and_long_chains_do_not_crash(tmp_path: Path) -> None:
+    chain = "client" + ".x" * 2000
+    source = f"""\
+import OpenAI from "openai";
+let a = b.c;
+let b = a.d;
+let client = client.next;
+{chain}.create({{ model: "gpt-4o" }});
+a.create({{ model: "o3-mini" }});
+"""
+    file = _file(tmp_path, "odd.js", source)
+    out = _run(file)
+    assert {a.name for a in out.of_kind(AssetKind.MODEL)} == {"gpt-4o", "o3-mini"}  # unresolved: fallback
+    assert not out.warnings

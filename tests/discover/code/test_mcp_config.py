@@ -5,6 +5,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from source_files import REPO, run_analyzer, write_file
 
 from aispm.core.ids import urn
 from aispm.core.model import Asset, AssetKind, Inventory, RelationKind
@@ -12,24 +13,15 @@ from aispm.discover.code.base import SourceFile
 from aispm.discover.code.mcp_config import McpConfigAnalyzer, strip_jsonc
 from aispm.discover.code.mcp_launch import image_spec, npm_spec, parse_launch, pypi_spec
 
-REPO = "github.com/acme/app"
 OPENAI_KEY = "sk-proj-" + "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh3iJk6lMn9o"
 
 
 def _file(root: Path, rel: str, content: str | dict[str, Any]) -> SourceFile:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    text = content if isinstance(content, str) else json.dumps(content, indent=2)
-    path.write_text(text, encoding="utf-8")
-    return SourceFile(root=root, path=path, rel=rel, size=path.stat().st_size, repo_key=REPO)
+    return write_file(root, rel, content if isinstance(content, str) else json.dumps(content, indent=2))
 
 
 def _run(file: SourceFile) -> Inventory:
-    analyzer = McpConfigAnalyzer()
-    assert analyzer.wants(file)
-    out = Inventory()
-    analyzer.analyze(file, out)
-    return out
+    return run_analyzer(McpConfigAnalyzer(), file)
 
 
 def _server(out: Inventory, file: SourceFile, name: str) -> Asset:

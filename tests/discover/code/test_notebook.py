@@ -6,6 +6,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from source_files import run_analyzer, write_file
+
 from aispm.core.ids import urn
 from aispm.core.model import AssetKind, Inventory, RelationKind
 from aispm.discover.code.base import SourceFile
@@ -37,15 +39,8 @@ def notebook(*cells: tuple[str, str], language: str = "python") -> dict[str, Any
 
 
 def scan(root: Path, content: str, rel: str = "nb/explore.ipynb") -> tuple[Inventory, SourceFile]:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(content, encoding="utf-8")
-    file = SourceFile(root, path, rel, path.stat().st_size, REPO)
-    out = Inventory()
-    analyzer = NotebookAnalyzer()
-    assert analyzer.wants(file)
-    analyzer.analyze(file, out)
-    return out, file
+    file = write_file(root, rel, content, REPO)
+    return run_analyzer(NotebookAnalyzer(), file), file
 
 
 def line_of(content: str, needle: str) -> int:

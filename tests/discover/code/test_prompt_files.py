@@ -4,6 +4,8 @@ import json
 from pathlib import Path
 
 import pytest
+from source_files import REPO, run_analyzer
+from source_files import write_file as _file
 
 from aispm.core.ids import digest, urn
 from aispm.core.model import Asset, AssetKind, Inventory, RelationKind
@@ -11,23 +13,11 @@ from aispm.detect.base import Detection
 from aispm.discover.code.base import SourceFile
 from aispm.discover.code.prompt_files import PromptFileAnalyzer, excerpt, template_variables
 
-REPO = "github.com/acme/app"
 OPENAI_KEY = "sk-proj-" + "Ab3dEf6hIj9kLm2nOp5qRs8tUv1wXy4zAb7cDe0fGh3iJk6lMn9o"
 
 
-def _file(root: Path, rel: str, text: str) -> SourceFile:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return SourceFile(root=root, path=path, rel=rel, size=path.stat().st_size, repo_key=REPO)
-
-
 def _run(file: SourceFile) -> Inventory:
-    analyzer = PromptFileAnalyzer()
-    assert analyzer.wants(file), file.rel
-    out = Inventory()
-    analyzer.analyze(file, out)
-    return out
+    return run_analyzer(PromptFileAnalyzer(), file)
 
 
 def _prompt(out: Inventory, file: SourceFile, text: str) -> Asset:
@@ -126,12 +116,7 @@ def test_negative_controls(tmp_path: Path) -> None:
 def test_binary_prompt_file_is_unreadable(tmp_path: Path) -> None:
     from aispm.discover.code.base import UnreadableFile
 
-    path = tmp_path / "prompts" / "bad.txt"
-    path.parent.mkdir()
-    path.write_bytes(b"\x00\x01\x02binary")
-    file = SourceFile(
-        root=tmp_path, path=path, rel="prompts/bad.txt", size=path.stat().st_size, repo_key=REPO
-    )
+    file = _file(tmp_path, "prompts/bad.txt", b"\x00\x01\x02binary")
     with pytest.raises(UnreadableFile):
         PromptFileAnalyzer().analyze(file, Inventory())
 

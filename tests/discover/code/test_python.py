@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from source_files import REPO, run_analyzer, write_file
 
 from aispm.core.ids import urn
 from aispm.core.model import AssetKind, Inventory, RelationKind
@@ -14,19 +15,10 @@ from aispm.discover.code.base import SourceFile, UnreadableFile
 from aispm.discover.code.catalog import load_catalog
 from aispm.discover.code.python import PythonAnalyzer
 
-REPO = "github.com/acme/app"
-
 
 def scan(root: Path, source: str, rel: str = "app.py") -> tuple[Inventory, SourceFile]:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(textwrap.dedent(source), encoding="utf-8")
-    file = SourceFile(root, path, rel, path.stat().st_size, REPO)
-    out = Inventory()
-    analyzer = PythonAnalyzer()
-    assert analyzer.wants(file)
-    analyzer.analyze(file, out)
-    return out, file
+    file = write_file(root, rel, textwrap.dedent(source))
+    return run_analyzer(PythonAnalyzer(), file), file
 
 
 def uses(out: Inventory, file: SourceFile) -> set[str]:
@@ -59,7 +51,7 @@ def test_every_catalog_python_entry_is_found_by_its_import(
     entry = load_catalog().by_id[entry_id]
     asset = out.get(urn("code", entry.kind, entry.id))
     assert asset is not None and asset.kind == entry.asset_kind
-    assert asset.properties == {"catalog_id": entry.id, "category": entry.category, "vendor": entry.name}
+    assert asset.properties == {"catalog_id": entry.id, "category": entry.category, "vendor": entry.provider}
     edge = next(r for r in out.outgoing(file.id, RelationKind.USES) if r.target == asset.id)
     assert edge.properties["line"] == 1
 
@@ -189,7 +181,7 @@ def test_models_of_many_sdks(tmp_path: Path) -> None:
 
 
 def test_constant_propagation_and_env_defaults(tmp_path: Path) -> None:
-    out, _ = scan(
+    out, file = scan(
         tmp_path,
         """
         import os
@@ -211,8 +203,11 @@ def test_constant_propagation_and_env_defaults(tmp_path: Path) -> None:
     )
     found = models(out)
     assert set(found) == {("openai", "gpt-4o"), ("openai", "o3-mini"), ("openai", "gpt-4.1")}
-    assert found[("openai", "gpt-4.1")]["from_env"] == "CHAT_MODEL"
-    assert "from_env" not in found[("openai", "gpt-4o")]
+    # where a value comes from describes the use (the edge), not the shared model node
+    assert all("from_env" not in props for props in found.values())
+    edges = {r.target: r.properties for r in out.outgoing(file.id, RelationKind.INVOKES)}
+    assert edges[urn("model", "model", "openai", "gpt-4.1")]["from_env"] == "CHAT_MODEL"
+    assert "from_env" not in edges[urn("model", "model", "openai", "gpt-4o")]
 
 
 def test_endpoints(tmp_path: Path) -> None:
@@ -418,7 +413,9 @@ def test_syntax_error_gives_a_warning_with_the_line(tmp_path: Path) -> None:
     (warning,) = out.warnings
     assert warning.source == "python" and warning.location is not None
     assert warning.location.path == "app.py" and warning.location.line == 3
-    assert "cannot parse" in warning.message and len(out) == 0
+    assert "cannot parse" in warning.message
+    # what the file imports is still read from its import lines
+    assert {a.kind for a in out.assets} == {AssetKind.SOURCE_FILE, AssetKind.AI_SERVICE}
 
 
 @pytest.mark.parametrize(
@@ -428,7 +425,8 @@ def test_syntax_error_gives_a_warning_with_the_line(tmp_path: Path) -> None:
 )
 def test_pathological_nesting_gives_a_warning(tmp_path: Path, source: str) -> None:
     out, _ = scan(tmp_path, "import openai\n" + source + "\n")
-    assert len(out.warnings) == 1 and len(out) == 0
+    assert len(out.warnings) == 1
+    assert {a.kind for a in out.assets} <= {AssetKind.SOURCE_FILE, AssetKind.AI_SERVICE}
 
 
 def test_files_without_ai_imports_are_not_analysed(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import string
 from pathlib import Path
 
 import pytest
+from source_files import write_file as source
 
 from aispm.core.ids import urn
 from aispm.core.model import AssetKind, Inventory, RelationKind
@@ -29,16 +30,6 @@ def rand(n: int) -> str:
 @pytest.fixture(autouse=True)
 def _seeded(request: pytest.FixtureRequest) -> None:
     _rng.seed(request.node.nodeid)
-
-
-def source(root: Path, rel: str, content: str | bytes) -> SourceFile:
-    path = root / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(content, bytes):
-        path.write_bytes(content)
-    else:
-        path.write_text(content, encoding="utf-8")
-    return SourceFile(root, path, rel, path.stat().st_size, "github.com/acme/app")
 
 
 def scan(files: list[SourceFile]) -> Inventory:
@@ -206,3 +197,51 @@ def test_binary_content_in_a_text_file_raises_unreadable(tmp_path: Path) -> None
     file = source(tmp_path, "data.py", b"\x00\x01\x02 not really python")
     with pytest.raises(UnreadableFile):
         SecretsAnalyzer().analyze(file, Inventory())
+
+
+def test_keyword_arguments_fallbacks_and_urls_become_assets(tmp_path: Path) -> None:
+    hexkey = "sk-" + "".join(_rng.choice("0123456789abcdef") for _ in range(32))
+    mistral = rand(40)
+    router = "sk-or-v1-" + "".join(_rng.choice("0123456789abcdef") for _ in range(64))
+    password = rand(14)
+    files = [
+        source(
+            tmp_path,
+            "app/llm.py",
+            "from openai import OpenAI\nfrom mistralai import Mistral\n\n"
+            f'client = OpenAI(api_key="{hexkey}", base_url=BASE_URL)\n'
+            f'chat = Mistral(\n    api_key="{mistral}",\n)\n',
+        ),
+        source(
+            tmp_path,
+            "web/client.ts",
+            "export const client = new OpenAI({\n"
+            f"  apiKey: process.env.OPENROUTER_API_KEY || '{router}',\n}});\n",
+        ),
+        source(
+            tmp_path,
+            "settings.py",
+            f'DATABASE_URL = "postgresql://app:{password}@db.acme-corp.io:5432/app"\n',
+        ),
+        source(
+            tmp_path,
+            "docker-compose.yml",
+            "services:\n  api:\n    environment:\n"
+            "      DATABASE_URL: postgresql+psycopg://postgres:postgres@db:5432/app\n"
+            "      VECTOR_URL: postgresql://langchain:langchain@pgvector:5432/langchain\n",
+        ),
+    ]
+    out = scan(files)
+    found = {
+        (s.properties["secret_type"], s.properties["variable"], s.properties["locations"][0]["path"])  # type: ignore[index]
+        for s in out.of_kind(AssetKind.SECRET)
+    }
+    assert found == {
+        ("sk_hex_api_key", "api_key", "app/llm.py"),
+        ("mistral_api_key", "api_key", "app/llm.py"),
+        ("openrouter_api_key", "apiKey", "web/client.ts"),
+        ("url_credentials", "DATABASE_URL", "settings.py"),
+    }
+    dumped = json.dumps([a.to_json() for a in out.assets])
+    for value in (hexkey, mistral, router, password):
+        assert value not in dumped

@@ -49,7 +49,7 @@ def test_for_each_over_a_map_variable(inventory: Inventory, failed: set[tuple[st
     assert prod.name == "nb-prod" and prod.properties["DirectInternetAccess"] == "Disabled"
     assert research.location is not None and (research.location.path, research.location.line) == (
         "tf_expand/main.tf",
-        36,
+        37,
     )
     assert ("AISPM-AWS-001", research.id) in failed
     assert ("AISPM-AWS-001", prod.id) not in failed  # negative control: the other instance
@@ -75,7 +75,7 @@ def test_unknown_count_is_one_unexpanded_instance(inventory: Inventory, failed: 
     assert nb.properties["iac"]["expanded"] is False
     assert ("AISPM-AWS-001", nb.id) in failed  # still judged, not dropped
     warnings = [w for w in inventory.warnings if "aws_sagemaker_notebook_instance.unknown" in w.message]
-    assert len(warnings) == 1 and str(warnings[0].location) == "tf_expand/main.tf:79"
+    assert len(warnings) == 1 and str(warnings[0].location) == "tf_expand/main.tf:80"
     assert warnings[0].kind == "info"  # the file was read; only this count is unknown
     expanded = _asset(inventory, NB, 'tf:tf_expand/aws_sagemaker_notebook_instance.nb["prod"]')
     assert "expanded" not in expanded.properties["iac"]
@@ -104,7 +104,7 @@ def test_local_modules_take_the_callers_inputs(inventory: Inventory, failed: set
     assert (ml.name, safe.name, team.name, prod.name) == ("ml-nb", "safe-nb", "team-blue", "prod-nb")
     assert ml.location is not None and (ml.location.path, ml.location.line) == (
         "tf_modules/modules/notebook/main.tf",
-        16,
+        17,
     )
     assert ("AISPM-AWS-001", ml.id) in failed and ("AISPM-AWS-001", team.id) in failed
     assert ("AISPM-AWS-001", safe.id) not in failed and ("AISPM-AWS-001", prod.id) not in failed
@@ -126,7 +126,7 @@ def test_module_outputs_resolve_in_the_caller(inventory: Inventory) -> None:
 def test_remote_modules_are_not_followed(inventory: Inventory) -> None:
     remote = [w for w in inventory.warnings if "module.vpc" in w.message]
     assert len(remote) == 1 and remote[0].kind == "info"
-    assert str(remote[0].location) == "tf_modules/main.tf:20"
+    assert str(remote[0].location) == "tf_modules/main.tf:21"
 
 
 def test_cloudformation_conditions(inventory: Inventory, failed: set[tuple[str, str]]) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from aispm.core.model import AssetKind
 from aispm.data import load_yaml
@@ -12,29 +14,43 @@ GLOBAL = "global"
 """Coverage key of services read once per account (IAM, S3)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Service:
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Service(_Frozen):
     key: str
     """Logical service key used in coverage (``sagemaker``, ``bedrock-agent`` ...)."""
     client: str
     """The boto3 client name."""
-    scope: str
-    """``regional`` or ``global``."""
+    scope: Literal["regional", "global"]
 
 
-@dataclass(frozen=True, slots=True)
-class AwsCatalog:
+class AwsCatalog(_Frozen):
+    """``data/aws_services.yaml``, validated (its header documents the fields)."""
+
     services: dict[str, Service]
     kinds: dict[str, AssetKind]
-    accelerated_prefixes: tuple[str, ...]
+    accelerated_prefixes: tuple[str, ...] = Field(alias="accelerated_instance_prefixes")
     bedrock_model_prefixes: tuple[str, ...]
     inference_profile_prefixes: tuple[str, ...]
     ai_name_words: frozenset[str]
     ai_env_words: tuple[str, ...]
     vpc_endpoint_services: tuple[str, ...]
     """Service-name words of the VPC endpoints recorded (``com.amazonaws.<region>.<word>...``)."""
-    error_status: dict[str, str]
-    """Error code -> coverage status (``denied``, ``unsupported_region``, ``not_implemented``)."""
+    error_status: dict[str, str] = Field(alias="errors")
+    """Error code -> coverage status (``denied``, ``unsupported_region``, ``not_implemented``);
+    the file lists the codes under each status."""
+
+    @field_validator("services", mode="before")
+    @classmethod
+    def _keyed(cls, raw: dict[str, Any]) -> dict[str, Any]:
+        return {key: {"key": key, **value} for key, value in raw.items()}
+
+    @field_validator("error_status", mode="before")
+    @classmethod
+    def _by_code(cls, raw: dict[str, list[Any]]) -> dict[str, str]:
+        return {str(code): status for status, codes in raw.items() for code in codes}
 
     def kind(self, resource_type: str) -> AssetKind:
         return self.kinds[resource_type]
@@ -62,20 +78,4 @@ class AwsCatalog:
 
 @cache
 def aws_catalog() -> AwsCatalog:
-    raw = load_yaml("aws_services.yaml")
-    services = {
-        key: Service(key=key, client=str(v["client"]), scope=str(v["scope"]))
-        for key, v in raw["services"].items()
-    }
-    errors = {str(code): status for status, codes in raw["errors"].items() for code in codes}
-    return AwsCatalog(
-        services=services,
-        kinds={str(k): AssetKind(v) for k, v in raw["kinds"].items()},
-        accelerated_prefixes=tuple(raw["accelerated_instance_prefixes"]),
-        bedrock_model_prefixes=tuple(raw["bedrock_model_prefixes"]),
-        inference_profile_prefixes=tuple(raw["inference_profile_prefixes"]),
-        ai_name_words=frozenset(raw["ai_name_words"]),
-        ai_env_words=tuple(raw["ai_env_words"]),
-        vpc_endpoint_services=tuple(raw["vpc_endpoint_services"]),
-        error_status=errors,
-    )
+    return AwsCatalog.model_validate(load_yaml("aws_services.yaml"))

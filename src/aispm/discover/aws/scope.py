@@ -119,17 +119,8 @@ class Scope:
 
     def paginate(self, operation: str, key: str, *, page_size: int | None = None, **kwargs: Any) -> list[Any]:
         """Every item under ``key`` across all pages (what was read before a failure is kept)."""
-        client = self.client()
         items: list[Any] = []
-        try:
-            if client.can_paginate(operation):
-                config = {"PageSize": page_size} if page_size else {}
-                for page in client.get_paginator(operation).paginate(PaginationConfig=config, **kwargs):
-                    items.extend(page.get(key, []))
-            else:
-                items.extend(_token_pages(getattr(client, operation), key, kwargs))
-        except Exception as exc:
-            self.coverage.fail(self.region, self.service, operation, classify(exc), kwargs_label(kwargs))
+        self._read_pages(items, operation, key, page_size, kwargs)
         return items
 
     def paginate_all(
@@ -137,8 +128,15 @@ class Scope:
     ) -> list[Any] | None:
         """Like :meth:`paginate`, but ``None`` (and a coverage gap) when any page failed, for reads
         whose partial result would be taken as complete (a missing schedule reads as "none")."""
-        client = self.client()
         items: list[Any] = []
+        return items if self._read_pages(items, operation, key, page_size, kwargs) else None
+
+    def _read_pages(
+        self, items: list[Any], operation: str, key: str, page_size: int | None, kwargs: dict[str, Any]
+    ) -> bool:
+        """Add the items under ``key`` of every page to ``items``; ``False`` (and a coverage gap)
+        when a page failed."""
+        client = self.client()
         try:
             if client.can_paginate(operation):
                 config = {"PageSize": page_size} if page_size else {}
@@ -148,8 +146,8 @@ class Scope:
                 items.extend(_token_pages(getattr(client, operation), key, kwargs))
         except Exception as exc:
             self.coverage.fail(self.region, self.service, operation, classify(exc), kwargs_label(kwargs))
-            return None
-        return items
+            return False
+        return True
 
     def each(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
         """``fn`` over ``items`` concurrently on the shared pool, results in order."""

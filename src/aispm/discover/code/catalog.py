@@ -22,6 +22,7 @@ class CatalogEntry(BaseModel):
     python: tuple[str, ...] = ()
     python_calls: tuple[str, ...] = ()
     npm: tuple[str, ...] = ()
+    npm_exports: tuple[str, ...] = ()
     pypi: tuple[str, ...] = ()
 
     @property
@@ -36,6 +37,7 @@ class Catalog:
         self._python = sorted(((prefix, e) for e in entries for prefix in e.python), key=lambda p: -len(p[0]))
         self._npm = {name: e for e in entries for name in e.npm if not name.endswith("/*")}
         self._npm_scopes = [(name[:-1], e) for e in entries for name in e.npm if name.endswith("/*")]
+        self._npm_exports = {name: e for e in entries for name in e.npm_exports}
         self._pypi = {_norm(name): e for e in entries for name in e.pypi}
         self.python_calls = {call: e for e in entries for call in e.python_calls}
 
@@ -59,6 +61,10 @@ class Catalog:
         if entry is None:
             entry = next((e for scope, e in self._npm_scopes if package.startswith(scope)), None)
         return entry
+
+    def for_npm_export(self, package: str, export: str) -> CatalogEntry | None:
+        """The entry a named export reveals (``AzureOpenAI`` of ``openai``), else that of the package."""
+        return self._npm_exports.get(f"{package}.{export}") or self.for_npm(package)
 
     def for_pypi(self, distribution: str) -> CatalogEntry | None:
         return self._pypi.get(_norm(distribution))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from aispm.core.model import Asset, AssetKind, Inventory, Location
 from aispm.discover.base import Progress, no_progress
+from aispm.discover.code.ai_assets import summarise_env
 from aispm.discover.code.base import FileAnalyzer, SourceFile, UnreadableFile
 from aispm.discover.code.walker import WalkedFile, WalkIssue, repository_key, walk
 
@@ -111,6 +112,7 @@ class RepositoryCollector:
             self._collect_parallel(root, repo_key, files, out, progress)
         else:
             analyze_files(self.analyzers, root, repo_key, files, out, progress)
+        summarise_env(out)  # over every file's edges: the same whatever order files came in
         out.add(Asset(repo.id, repo.kind, repo.name, repo.provider, properties={"files_scanned": len(files)}))
         return out
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
 _LOCAL_HOSTNAMES = frozenset({"localhost", "host.docker.internal", "ip6-localhost", "ip6-loopback"})
 _URL_SCHEMES = frozenset({"http", "https", "ws", "wss"})
+_NOT_A_HOST = re.compile(r"[^\w.:%-]")
+"""A character no host name or address has (``<``, ``{``, ``$`` of placeholders and templates)."""
 
 
 def normalise_endpoint(url: str) -> tuple[str, dict[str, Any]] | None:
@@ -23,8 +26,8 @@ def normalise_endpoint(url: str) -> tuple[str, dict[str, Any]] | None:
     except ValueError:
         return None
     scheme = parts.scheme.lower()
-    if scheme not in _URL_SCHEMES or not host:
-        return None
+    if scheme not in _URL_SCHEMES or not host or _NOT_A_HOST.search(host):
+        return None  # `https://<your-resource>.openai.azure.com`: a placeholder, not an endpoint
     shown_host = f"[{host}]" if ":" in host else host
     netloc = f"{shown_host}:{port}" if port is not None else shown_host
     clean = f"{scheme}://{netloc}{parts.path.rstrip('/')}"

@@ -5,60 +5,105 @@ Source files are parsed with tree-sitter (a parser, nothing is run), so imports 
 strings and template literals are not mistaken for imports.  What is found:
 
 * ``package.json`` dependencies and imports (``import``, ``export … from``, ``import()``,
-  ``require()``, TypeScript ``import x = require()``) of packages in the AI catalog: an SDK /
-  framework / vector-store asset and a ``file --uses--> entry`` edge;
-* in files that use an AI catalog entry, string values of ``model``-like keys in object literals
-  passed to calls (``create({model: "gpt-4o"})``, ``model: openai("gpt-4o")``): a model asset
-  and ``file --invokes--> model``;
+  ``require()``, TypeScript ``import x = require()``) of packages in the AI catalog (and named
+  exports that reveal another entry, ``AzureOpenAI`` of ``openai``): an SDK / framework /
+  vector-store asset and a ``file --uses--> entry`` edge;
+* in files that use an AI catalog entry, models: string values of ``model``-like keys in object
+  literals passed to calls (``create({model: "gpt-4o"})``, ``model: openai("gpt-4o")``) and
+  model arguments of calls such as ``from_pretrained("org/name")``: a model asset and
+  ``file --invokes--> model``;
 * in those files, URL values of ``baseURL``-like keys: a model-endpoint asset and
-  ``file --connects_to--> endpoint``.
+  ``file --connects_to--> endpoint``; a model called through a client pointed at a provider's
+  host (``new OpenAI({baseURL: "https://openrouter.ai/api/v1"})``, the call's own options or a
+  provider factory made with one, ``createOpenAI({baseURL})``) belongs to that provider.
+* MCP servers implemented in the file and their tools (:mod:`javascript_mcp`).
+
+The call a model or URL is passed to is resolved to the catalog entry its object comes from
+(:mod:`javascript_syntax`), and the assets are built by :mod:`ai_assets` exactly as for Python,
+so the same SDK, model or endpoint is one node whichever language uses it.  A call whose object
+cannot be told (a parameter, an unknown variable) falls back to the SDKs the file imports.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from functools import cache
-from typing import Any
+from functools import cache, cached_property
 
 import tree_sitter
 import tree_sitter_javascript
 import tree_sitter_typescript
+from pydantic import BaseModel, ConfigDict
 
-from aispm.core.ids import urn
 from aispm.core.model import Asset, AssetKind, Inventory, RelationKind
 from aispm.data import load_yaml
+from aispm.discover.code.ai_assets import (
+    UNKNOWN_PROVIDER,
+    add_use,
+    endpoint_asset,
+    endpoint_asset_via,
+    endpoint_provider,
+    model_asset,
+    model_asset_via,
+    plausible_model_name,
+    relate_use,
+)
 from aispm.discover.code.base import SourceFile, ensure_file_asset
 from aispm.discover.code.catalog import CatalogEntry, load_catalog
-from aispm.discover.code.endpoints import normalise_endpoint
-from aispm.discover.code.model_names import provider_for_model_name
+from aispm.discover.code.javascript_mcp import JsMcpServers, find_mcp_servers
+from aispm.discover.code.javascript_syntax import (
+    MAX_CHAIN,
+    WRAPPERS,
+    Ref,
+    Resolver,
+    Syntax,
+    arguments,
+    callee,
+    collect,
+    first_argument,
+    line,
+    object_pairs,
+    text,
+)
+from aispm.discover.code.model_names import names_endpoints, provider_for_model_name, provider_for_prefix
+from aispm.discover.code.python_data import Globs
 
-_MAX_MODEL_NAME = 200
 
+class _Config(BaseModel):
+    """``data/javascript.yaml`` (its comments document the fields), with compiled call patterns."""
 
-@dataclass(frozen=True, slots=True)
-class _Config:
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
     grammars: dict[str, str]
     dependency_sections: tuple[str, ...]
     model_keys: frozenset[str]
     endpoint_keys: frozenset[str]
+    provider_keys: frozenset[str]
     provider_functions: dict[str, str]
+    positional_models: dict[str, int]
+    hub_loaders: tuple[str, ...]
     max_line_length: int
+    mcp_servers: JsMcpServers
+
+    @cached_property
+    def positional_matchers(self) -> tuple[tuple[Globs, int], ...]:
+        return tuple((Globs([pattern]), index) for pattern, index in self.positional_models.items())
+
+    @cached_property
+    def positional_names(self) -> frozenset[str] | None:
+        """Last names of the positional-model calls (``from_pretrained``), ``None`` when a pattern
+        ends in a wildcard: calls named otherwise need no resolving."""
+        names = [pattern.rsplit(".", 1)[-1] for pattern in self.positional_models]
+        return None if any(c in name for name in names for c in "*?[") else frozenset(names)
+
+    @cached_property
+    def hub_loader(self) -> Globs:
+        return Globs(self.hub_loaders)
 
 
 @cache
 def _config() -> _Config:
-    data: dict[str, Any] = load_yaml("javascript.yaml")
-    return _Config(
-        grammars=dict(data["grammars"]),
-        dependency_sections=tuple(data["dependency_sections"]),
-        model_keys=frozenset(data["model_keys"]),
-        endpoint_keys=frozenset(data["endpoint_keys"]),
-        provider_functions=dict(data["provider_functions"]),
-        max_line_length=int(data["max_line_length"]),
-    )
+    return _Config.model_validate(load_yaml("javascript.yaml"))
 
 
 @cache
@@ -70,16 +115,6 @@ def _parser(grammar: str) -> tree_sitter.Parser:
     else:
         language = tree_sitter_javascript.language()
     return tree_sitter.Parser(tree_sitter.Language(language))
-
-
-@dataclass(slots=True)
-class _Findings:
-    """What one source file reveals, before it becomes assets."""
-
-    imports: list[tuple[str, int]] = field(default_factory=list)
-    models: list[tuple[str, int, str | None]] = field(default_factory=list)
-    """(model name, line, provider named by a factory call such as ``openai("…")``)"""
-    endpoints: list[tuple[str, int]] = field(default_factory=list)
 
 
 class JavaScriptAnalyzer:
@@ -116,8 +151,8 @@ class JavaScriptAnalyzer:
             for package in deps:
                 entry = catalog.for_npm(package)
                 if entry is not None:
-                    line = _key_line(text, section, package)
-                    _add_use(file, out, entry, package, line, language="json")
+                    file_id = ensure_file_asset(file, out, language="json")
+                    add_use(out, file_id, entry, _key_line(text, section, package), package=package)
 
     # -- source files ------------------------------------------------------------------------
 
@@ -132,82 +167,210 @@ class JavaScriptAnalyzer:
             return
         grammar = config.grammars[file.suffix]
         tree = _parser(grammar).parse(text.encode("utf-8", "surrogatepass"))
-        found = _collect(tree.root_node, config)
         language = "javascript" if grammar == "javascript" else "typescript"
-        catalog = load_catalog()
-        used: list[CatalogEntry] = []
-        for package, line in found.imports:
-            entry = catalog.for_npm(package)
-            if entry is not None:
-                _add_use(file, out, entry, package, line, language=language)
-                used.append(entry)
-        if not used:
+        syntax = collect(tree.root_node, config.model_keys | config.endpoint_keys)
+        _SourceAnalysis(file, out, language, syntax, config).run()
+
+
+class _SourceAnalysis:
+    """Assets of one parsed source file."""
+
+    def __init__(
+        self, file: SourceFile, out: Inventory, language: str, syntax: Syntax, config: _Config
+    ) -> None:
+        self.file = file
+        self.out = out
+        self.language = language
+        self.syntax = syntax
+        self.config = config
+        self.catalog = load_catalog()
+        self.resolver = Resolver(syntax)
+        self.used: dict[str, CatalogEntry] = {}
+        self.uses: dict[tuple[RelationKind, str], tuple[Asset, list[tuple[int, str | None]]]] = {}
+        """The models and endpoints used, each with the (line, env variable) of every use."""
+        self.urls: dict[tree_sitter.Node, list[tree_sitter.Node]] = {}
+        """The values of the endpoint keys in the options of each call."""
+        for key, value, call in syntax.pairs:
+            if key in config.endpoint_keys:
+                self.urls.setdefault(call, []).append(value)
+
+    def run(self) -> None:
+        for module, at, names in self.syntax.imports:
+            entries = [self.catalog.for_npm(module), *(self.catalog.for_npm_export(module, n) for n in names)]
+            for entry in dict.fromkeys(e for e in entries if e is not None):
+                self._use(entry, at, module)
+        if not self.used:
             return
-        sdk_providers = sorted({e.provider for e in used if e.asset_kind is AssetKind.AI_SERVICE})
-        for model, line, named_provider in found.models:
-            provider = named_provider or _pick_provider(model, sdk_providers)
-            model_id = urn("model", "model", provider, model)
-            out.add(
-                Asset(
-                    id=model_id,
-                    kind=AssetKind.MODEL,
-                    name=model,
-                    provider=provider,
-                    properties={"provider": provider, "model": model},
-                    source="code",
-                )
-            )
-            out.relate(file.id, RelationKind.INVOKES, model_id, line=line)
-        for url, line in found.endpoints:
-            normal = normalise_endpoint(url)
-            if normal is None:
+        for key, value, call in self.syntax.pairs:
+            if key in self.config.model_keys:
+                self._model(value, call)
+            if key in self.config.endpoint_keys:
+                self._endpoint(value, call)
+        wanted = self.config.positional_names
+        for call in self.syntax.calls:
+            if wanted is not None and _last_name(callee(call)) not in wanted:
                 continue
-            clean, props = normal
-            endpoint_id = urn("endpoint", "model_endpoint", clean)
-            out.add(
-                Asset(
-                    id=endpoint_id,
-                    kind=AssetKind.MODEL_ENDPOINT,
-                    name=clean,
-                    provider="local" if props["local"] else str(props["host"]),
-                    properties=props,
-                    source="code",
-                )
+            ref = self.resolver.ref(callee(call))
+            index = next((i for globs, i in self.config.positional_matchers if ref and globs(ref.name)), None)
+            args = arguments(call)
+            if index is not None and index < len(args) and args[index].type != "spread_element":
+                self._model(args[index], call)
+        for (kind, _), (asset, uses) in self.uses.items():
+            relate_use(self.out, self.file.id, kind, asset, uses)
+        if "mcp" in self.used:
+            find_mcp_servers(
+                self.file, self.out, self.language, self.syntax, self.resolver, self.config.mcp_servers
             )
-            out.relate(file.id, RelationKind.CONNECTS_TO, endpoint_id, line=line)
 
+    def _relate(self, kind: RelationKind, asset: Asset, at: int, env: str | None) -> None:
+        self.uses.setdefault((kind, asset.id), (asset, []))[1].append((at, env))
 
-def _add_use(
-    file: SourceFile, out: Inventory, entry: CatalogEntry, package: str, line: int, language: str
-) -> None:
-    file_id = ensure_file_asset(file, out, language=language)
-    entry_id = urn("code", entry.kind, entry.id)
-    out.add(
-        Asset(
-            id=entry_id,
-            kind=entry.asset_kind,
-            name=entry.name,
-            provider=entry.provider,
-            properties={"catalog_id": entry.id, "category": entry.category, "vendor": entry.provider},
-            source="code",
+    def _use(self, entry: CatalogEntry, line: int, module: str) -> None:
+        file_id = ensure_file_asset(self.file, self.out, language=self.language)
+        add_use(self.out, file_id, entry, line, package=module)
+        self.used.setdefault(entry.id, entry)
+
+    def _entry(self, call: tree_sitter.Node) -> tuple[Ref | None, CatalogEntry | None]:
+        """What the callee of ``call`` refers to, and its catalog entry (used from here on)."""
+        ref, entry = self._lookup(call)
+        if ref is not None and entry is not None and entry.id not in self.used:
+            self._use(entry, line(call), ref.module)
+        return ref, entry
+
+    def _lookup(self, call: tree_sitter.Node) -> tuple[Ref | None, CatalogEntry | None]:
+        ref = self.resolver.ref(callee(call))
+        if ref is None:
+            return None, None
+        entry = (
+            self.catalog.for_npm_export(ref.module, ref.path[0])
+            if ref.path
+            else self.catalog.for_npm(ref.module)
         )
-    )
-    out.relate(file_id, RelationKind.USES, entry_id, line=line, package=package)
+        return ref, entry
+
+    def _client_url(self, call: tree_sitter.Node, entry: CatalogEntry | None) -> str | None:
+        """The URL the client ``call`` goes through is pointed at: an endpoint option of the call
+        itself (``new ChatOpenAI({model, configuration: {baseURL}})``; ``entry``: the call's),
+        else of the call or ``new`` that made the object it is a method of or the factory it
+        calls (``client = new OpenAI({baseURL})``, ``this.client``, ``createOpenAI({baseURL})``)
+        when that is a catalog SDK whose URLs are model endpoints."""
+        node: tree_sitter.Node | None = call
+        own = True
+        for _ in range(MAX_CHAIN):
+            if node is None:
+                return None
+            kind = node.type
+            if kind in ("call_expression", "new_expression"):
+                known = entry if own else self._lookup(node)[1]
+                if (own and known is None) or (known is not None and names_endpoints(known.category)):
+                    url = next(filter(None, map(self.resolver.string, self.urls.get(node, ()))), None)
+                    if url is not None:
+                        return url.value
+                own = False
+                node = callee(node)
+            elif kind == "member_expression":
+                owner = node.child_by_field_name("object")
+                if owner is not None and owner.type == "this":
+                    member = node.child_by_field_name("property")
+                    node = self.resolver.bound_value(f"this.{text(member)}") if member is not None else None
+                else:
+                    node = owner
+            elif kind == "identifier":
+                node = self.resolver.bound_value(text(node))
+            elif kind in WRAPPERS:
+                node = next(iter(node.named_children), None)
+            else:
+                return None
+        return None
+
+    def _model(self, value: tree_sitter.Node, call: tree_sitter.Node) -> None:
+        if value.type == "call_expression":  # model: openai("gpt-4o"): the factory names the provider
+            ref, entry = self._entry(value)
+            if entry is None or entry.asset_kind is not AssetKind.AI_SERVICE:
+                ref, entry = None, None
+            named = entry.provider if entry else self.config.provider_functions.get(_root_name(callee(value)))
+            if named is None:
+                return
+            argument, client = first_argument(value), value
+        else:
+            ref, entry = self._entry(call)
+            named, argument, client = self._named_provider(call), value, call
+        found = self.resolver.string(argument)
+        if found is None:
+            return
+        if entry is not None:
+            hub = ref is not None and self.config.hub_loader(ref.name)
+            revision = self._revision(call) if hub else None
+            endpoint = None if hub else self._client_url(client, entry)
+            asset = model_asset_via(
+                entry, found.value, hub=hub, revision=revision, named_provider=named, endpoint=endpoint
+            )
+        elif ref is None or ref.relative:
+            model = found.value.strip()
+            url = self._client_url(client, None)
+            provider = (endpoint_provider(url) if url else None) or named or self._pick_provider(model)
+            asset = model_asset(provider, model) if plausible_model_name(model) else None
+        else:
+            return  # passed to a package outside the AI catalog
+        if asset is not None:
+            self._relate(RelationKind.INVOKES, asset, line(value), found.env)
+
+    def _endpoint(self, value: tree_sitter.Node, call: tree_sitter.Node) -> None:
+        url = self.resolver.string(value)
+        if url is None:
+            return
+        ref, entry = self._entry(call)
+        if entry is not None:
+            asset = endpoint_asset_via(entry, url.value)
+        elif (ref is None or ref.relative) and any(names_endpoints(e.category) for e in self.used.values()):
+            providers = self._service_providers()
+            provider = providers[0] if len(providers) == 1 else UNKNOWN_PROVIDER
+            asset = endpoint_asset(url.value, provider)
+        else:
+            return
+        if asset is not None:
+            self._relate(RelationKind.CONNECTS_TO, asset, line(value), url.env)
+
+    def _named_provider(self, call: tree_sitter.Node) -> str | None:
+        """The provider a ``modelProvider: "openai"`` option of the call names."""
+        for key, value in object_pairs(call):
+            if key in self.config.provider_keys:
+                found = self.resolver.string(value)
+                return provider_for_prefix(found.value) if found else None
+        return None
+
+    def _revision(self, call: tree_sitter.Node) -> str | None:
+        found = next((self.resolver.string(v) for k, v in object_pairs(call) if k == "revision"), None)
+        return found.value if found else None
+
+    def _service_providers(self) -> list[str]:
+        return sorted({e.provider for e in self.used.values() if e.asset_kind is AssetKind.AI_SERVICE})
+
+    def _pick_provider(self, model: str) -> str:
+        """The provider of a model passed to a call whose object is unknown.
+
+        One provider SDK in the file: that SDK's provider (an OpenAI-compatible client calling
+        ``llama3`` still goes through OpenAI's API shape).  Several: the one the model name points
+        at.  None or no match: the name's provider, else ``unknown``.
+        """
+        providers = self._service_providers()
+        if len(providers) == 1:
+            return providers[0]
+        return provider_for_model_name(model) or UNKNOWN_PROVIDER
 
 
-def _pick_provider(model: str, sdk_providers: list[str]) -> str:
-    """The provider of a model named in a file that uses ``sdk_providers``.
+def _last_name(node: tree_sitter.Node | None) -> str:
+    """``create`` of ``client.chat.create`` and ``pipeline`` of ``pipeline``."""
+    if node is not None and node.type == "member_expression":
+        node = node.child_by_field_name("property")
+    return text(node) if node is not None and node.type in ("identifier", "property_identifier") else ""
 
-    One provider SDK: that SDK's provider (an OpenAI-compatible client calling ``llama3`` still
-    goes through OpenAI's API shape).  Several: the one the model name points at.  None or no
-    match: the name's provider, else ``unknown``.
-    """
-    by_name = provider_for_model_name(model)
-    if len(sdk_providers) == 1:
-        return sdk_providers[0]
-    if by_name is not None:
-        return by_name
-    return "unknown"
+
+def _root_name(node: tree_sitter.Node | None) -> str:
+    """``openai`` of ``openai`` and of ``openai.chat``."""
+    if node is not None and node.type == "member_expression":
+        node = node.child_by_field_name("object")
+    return text(node) if node is not None and node.type == "identifier" else ""
 
 
 def _key_line(text: str, section: str, key: str) -> int:
@@ -215,115 +378,3 @@ def _key_line(text: str, section: str, key: str) -> int:
     start = re.search(rf"{re.escape(json.dumps(section))}\s*:", text)
     found = re.compile(rf"{re.escape(json.dumps(key))}\s*:").search(text, start.end() if start else 0)
     return text.count("\n", 0, found.start()) + 1 if found else 1
-
-
-# -- syntax tree --------------------------------------------------------------------------------
-
-
-def _walk(root: tree_sitter.Node) -> Iterator[tree_sitter.Node]:
-    """Every node, depth first, without recursion (hostile nesting cannot blow the stack)."""
-    stack = [root]
-    while stack:
-        node = stack.pop()
-        yield node
-        stack.extend(reversed(node.children))
-
-
-def _collect(root: tree_sitter.Node, config: _Config) -> _Findings:
-    found = _Findings()
-    for node in _walk(root):
-        kind = node.type
-        if kind in ("import_statement", "export_statement"):
-            source = node.child_by_field_name("source")
-            if source is None and kind == "import_statement":
-                clause = next((c for c in node.children if c.type == "import_require_clause"), None)
-                source = next((c for c in clause.children if c.type == "string"), None) if clause else None
-            _add_import(found, source)
-        elif kind == "call_expression":
-            function = node.child_by_field_name("function")
-            if function is not None and (
-                function.type == "import" or (function.type == "identifier" and _text(function) == "require")
-            ):
-                _add_import(found, _first_argument(node))
-        elif kind == "pair":
-            _pair(node, config, found)
-    return found
-
-
-def _add_import(found: _Findings, node: tree_sitter.Node | None) -> None:
-    value = _string_value(node)
-    if value:
-        found.imports.append((value, _line(node)))
-
-
-def _pair(node: tree_sitter.Node, config: _Config, found: _Findings) -> None:
-    key = _key_name(node.child_by_field_name("key"))
-    value = node.child_by_field_name("value")
-    if key is None or value is None or not _in_call_argument(node):
-        return
-    if key in config.model_keys:
-        named_provider: str | None = None
-        if value.type == "call_expression":
-            named_provider = _factory_provider(value, config)
-            model = _string_value(_first_argument(value)) if named_provider else None
-        else:
-            model = _string_value(value)
-        if model and len(model) <= _MAX_MODEL_NAME and not any(c.isspace() for c in model):
-            found.models.append((model, _line(value), named_provider))
-    if key in config.endpoint_keys:
-        url = _string_value(value)
-        if url:
-            found.endpoints.append((url, _line(value)))
-
-
-def _factory_provider(call: tree_sitter.Node, config: _Config) -> str | None:
-    """``openai("gpt-4o")`` / ``bedrock.languageModel(...)``: the provider the factory names."""
-    function = call.child_by_field_name("function")
-    if function is not None and function.type == "member_expression":
-        function = function.child_by_field_name("object")
-    if function is None or function.type != "identifier":
-        return None
-    return config.provider_functions.get(_text(function))
-
-
-def _in_call_argument(pair: tree_sitter.Node) -> bool:
-    """Whether the pair's object literal is (nested in) an argument of a call or ``new``."""
-    node = pair.parent
-    while node is not None and node.type in ("object", "pair", "array"):
-        node = node.parent
-    return node is not None and node.type == "arguments"
-
-
-def _key_name(key: tree_sitter.Node | None) -> str | None:
-    if key is None:
-        return None
-    if key.type in ("property_identifier", "identifier"):
-        return _text(key)
-    return _string_value(key)
-
-
-def _first_argument(call: tree_sitter.Node) -> tree_sitter.Node | None:
-    arguments = call.child_by_field_name("arguments")
-    if arguments is None:
-        return None
-    return next(iter(arguments.named_children), None)
-
-
-def _string_value(node: tree_sitter.Node | None) -> str | None:
-    """The value of a string literal or of a template literal without substitutions."""
-    if node is None or node.type not in ("string", "template_string"):
-        return None
-    if any(c.type == "template_substitution" for c in node.children):
-        return None
-    raw = _text(node)[1:-1]
-    if "\\" in raw:
-        raw = re.sub(r"\\(.)", r"\1", raw)
-    return raw
-
-
-def _text(node: tree_sitter.Node) -> str:
-    return (node.text or b"").decode("utf-8", "replace")
-
-
-def _line(node: tree_sitter.Node | None) -> int:
-    return node.start_point.row + 1 if node is not None else 1

@@ -25,6 +25,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from aispm.artifacts.sniff import zip_model_kind
 from aispm.core.ids import urn
 from aispm.core.model import Asset, AssetKind, Inventory, Location, RelationKind
 from aispm.data import load_yaml
@@ -294,19 +295,8 @@ def _zip(file: SourceFile, head: bytes) -> Identified | None:
 
 def classify_zip(names: list[str]) -> Identified | None:
     """The model format of a zip archive from the names of its entries."""
-    base = {n.rsplit("/", 1)[-1] for n in names}
-    torchscript = "constants.pkl" in base or any(n.startswith("code/") or "/code/" in n for n in names)
-    if "data.pkl" in base or (
-        "version" in base and any(n.startswith(".data/") or "/.data/" in n or "/data/" in n for n in names)
-    ):
-        return Identified("pytorch", {"variant": "torchscript" if torchscript else "zip"})
-    if torchscript and "version" in base:
-        return Identified("pytorch", {"variant": "torchscript"})
-    if "config.json" in names and ("model.weights.h5" in names or "metadata.json" in names):
-        return Identified("keras_v3")
-    if names and all(n.endswith(".npy") for n in names):
-        return Identified("numpy", {"variant": "npz", "object_dtype": None})
-    return None
+    kind = zip_model_kind(names)
+    return None if kind is None else Identified(kind[0], kind[1])
 
 
 def _pickle(file: SourceFile, head: bytes) -> Identified | None:

@@ -16,14 +16,17 @@ from typing import Any
 
 from aispm.discover.code.python_capabilities import CapabilityScanner
 from aispm.discover.code.python_context import Context
-from aispm.discover.code.python_data import AgentSpec, McpClientSpec
+from aispm.discover.code.python_data import AgentSpec, ArgSpec, McpClientSpec
 from aispm.discover.code.python_found import AgentRec, McpRec, ModelRec, ToolRec
-from aispm.discover.code.python_mcp import client_server_properties, implemented_server, plain
+from aispm.discover.code.python_mcp import client_server_properties, implemented_server, plain, serving
 from aispm.discover.code.python_models import ModelTracker
 from aispm.discover.code.python_resolve import MAX_DEPTH, Literal, Ref, Scope
 from aispm.discover.code.python_walk import FunctionNode
 
 _Methods = dict[str, FunctionNode]
+_RUN_TRANSPORT = ArgSpec(position=0, keywords=("transport",))
+_RUN_HOST = ArgSpec(keywords=("host",))
+_RUN_PORT = ArgSpec(keywords=("port",))
 
 
 class AgentTracker:
@@ -124,19 +127,14 @@ class AgentTracker:
         return not self.ctx.resolver.blocked(ref.name)
 
     def on_call(self, call: ast.Call, name: str, ref: Ref, scope: Scope) -> None:
-        if not self._allowed(ref):
-            return
+        if not self._allowed(ref) or ref.qname.endswith("()"):
+            return  # a call of an object (`agent("question")`) creates no agent, tool or server
         data = self.data
         if self._tool_loader(call, name, scope):
             return
-        builtin = data.builtin_tools.find(name)
+        builtin = self._builtin(name, call)
         if builtin is not None:
-            short = name.rsplit(".", 1)[-1]
-            tool = self.ctx.found.tools.setdefault(
-                short,
-                ToolRec(short, short, builtin.framework, self.ctx.line(call), set(builtin.capabilities)),
-            )
-            self.ctx.objects[id(call)] = tool
+            self.ctx.objects[id(call)] = builtin
             return
         if data.load_tools(name):
             self._load_tools(call, scope)
@@ -165,7 +163,52 @@ class AgentTracker:
             rec = self.ctx.found.mcp_servers.setdefault(
                 server_name, McpRec(server_name, implemented_server(server.framework), self.ctx.line(call))
             )
+            self._serving(rec, call, server.transport, server.host, server.port, scope)
             self.ctx.objects[id(call)] = rec
+            return
+        self._server_run(call, scope)
+
+    def _serving(
+        self, rec: McpRec, call: ast.Call, transport: ArgSpec, host: ArgSpec, port: ArgSpec, scope: Scope
+    ) -> None:
+        values: list[object] = []
+        for spec in (transport, host, port):
+            expr = spec.pick(call)
+            found = self.ctx.resolver.literal(expr, scope) if expr is not None else None
+            values.append(found.value if found is not None else None)
+        serving(rec.properties, *values)
+
+    def _server_run(self, call: ast.Call, scope: Scope) -> None:
+        """``mcp.run(transport="http", host="0.0.0.0")`` on a server implemented in the file."""
+        if not isinstance(call.func, ast.Attribute):
+            return
+        if not any(call.func.attr in spec.run for spec in self.data.frameworks.mcp_servers):
+            return
+        owner = self.ctx.obj(call.func.value, scope)
+        if isinstance(owner, McpRec) and owner.properties.get("implemented_in_code"):
+            self._serving(owner, call, _RUN_TRANSPORT, _RUN_HOST, _RUN_PORT, scope)
+
+    def _builtin(self, name: str, at: ast.AST) -> ToolRec | None:
+        """The framework tool ``name`` (``ShellTool``, ``google_search``) as a tool of the file."""
+        spec = self.data.builtin_tools.find(name)
+        if spec is None:
+            return None
+        short = name.rsplit(".", 1)[-1]
+        tool = ToolRec(short, short, spec.framework, self.ctx.line(at), set(spec.capabilities))
+        return self.ctx.found.tools.setdefault(short, tool)
+
+    def _named_tool(self, node: ast.Name | ast.Attribute, scope: Scope, framework: str) -> ToolRec | None:
+        """The tool a name in a tool list stands for: a tool found in the file (a decorated
+        function, also as ``Class.method``), a module function, or a framework's built-in tool
+        used without a call (``tools=[google_search]``)."""
+        local = node.id if isinstance(node, ast.Name) else node.attr
+        ref = self.ctx.resolver.ref(node, scope)
+        existing = self.ctx.found.tools.get(local)
+        if existing is not None and (isinstance(node, ast.Name) or ref is None):
+            return existing
+        if isinstance(node, ast.Name) and local in self.functions and ref is None:
+            return self.function_tool(self.functions[local], framework)
+        return self._builtin(ref.name, node) if ref is not None and self._allowed(ref) else None
 
     def _tool_loader(self, call: ast.Call, name: str, scope: Scope) -> bool:
         """``client.get_tools()`` of an MCP client / ``toolkit.get_tools()`` of a built-in toolkit."""
@@ -223,6 +266,7 @@ class AgentTracker:
             agent_name, AgentRec(agent_name, spec.framework, self.ctx.line(call))
         )
         agent.model = agent.model or self._model(call, spec, name, scope)
+        agent.add_tools([t for t in (self._builtin(b, call) for b in spec.builtin) if t is not None])
         agent.add_tools(tools)
         agent.add_servers(servers)
         self.ctx.objects[id(call)] = agent
@@ -269,12 +313,10 @@ class AgentTracker:
                 stack.extend((v, owner, depth + 1) for v in reversed(node.values))
             elif isinstance(node, ast.Call):
                 self._objects_of(node, tools, servers)
-            elif isinstance(node, ast.Name):
-                existing = self.ctx.found.tools.get(node.id)
-                if existing is not None:
-                    tools.append(existing)
-                elif node.id in self.functions:
-                    tools.append(self.function_tool(self.functions[node.id], framework))
+            elif isinstance(node, ast.Name | ast.Attribute):
+                tool = self._named_tool(node, owner, framework)
+                if tool is not None:
+                    tools.append(tool)
         return tools, servers
 
     def _objects_of(self, call: ast.Call, tools: list[ToolRec], servers: list[McpRec]) -> None:

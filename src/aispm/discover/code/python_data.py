@@ -119,9 +119,8 @@ class CodeModels(_Frozen):
     positional_models: dict[str, int]
     hub_loaders: tuple[str, ...]
     hub_keywords: frozenset[str]
-    provider_prefixed: frozenset[str]
     endpoint_keywords: frozenset[str]
-    endpoint_categories_excluded: frozenset[str]
+    endpoint_env: dict[str, tuple[str, ...]]
 
 
 # --- code_prompts.yaml ----------------------------------------------------------------------
@@ -132,6 +131,7 @@ class CodePrompts(_Frozen):
     keywords: frozenset[str]
     calls: dict[str, ArgSpec]
     wrappers: frozenset[str]
+    variables: str
 
 
 # --- llm_taint.yaml -------------------------------------------------------------------------
@@ -202,6 +202,7 @@ class AgentSpec(Matchable):
     tools: ArgSpec = ArgSpec()
     mcp_servers: ArgSpec = ArgSpec()
     inner: ArgSpec = ArgSpec()
+    builtin: tuple[str, ...] = ()
 
 
 class McpClientSpec(Matchable):
@@ -218,6 +219,19 @@ class McpClientSpec(Matchable):
 class McpServerSpec(Matchable):
     framework: str
     name: ArgSpec = ArgSpec()
+    transport: ArgSpec = ArgSpec()
+    host: ArgSpec = ArgSpec()
+    port: ArgSpec = ArgSpec()
+    run: tuple[str, ...] = ()
+
+
+class SchemaBuiltin(Matchable):
+    capabilities: tuple[str, ...]
+
+
+class SchemaTools(_Frozen):
+    keywords: frozenset[str]
+    builtin: tuple[SchemaBuiltin, ...]
 
 
 class AgentFrameworks(_Frozen):
@@ -232,6 +246,7 @@ class AgentFrameworks(_Frozen):
     mcp_clients: tuple[McpClientSpec, ...]
     mcp_servers: tuple[McpServerSpec, ...]
     mcp_tool_loaders: tuple[str, ...]
+    schema_tools: SchemaTools
 
 
 class PythonData:
@@ -254,14 +269,37 @@ class PythonData:
         self.mcp_servers = Table(f.mcp_servers)
         self.load_tools = Globs(f.load_tools.match)
         self.mcp_tool_loaders = Globs(f.mcp_tool_loaders)
+        self.schema_builtins = Table(f.schema_tools.builtin)
         self.hub_loaders = Globs(self.models.hub_loaders)
         self.positional_models = [(Globs([p]), i) for p, i in self.models.positional_models.items()]
         self.prompt_calls = [(Globs([p]), spec) for p, spec in self.prompts.calls.items()]
+        self.prompt_variables = re.compile(self.prompts.variables)
         self.taint_sources = Globs(self.taint.sources)
         self.sanitizers = Globs(self.taint.sanitizers)
         self.sinks = Table(self.taint.sinks)
         self.capability_calls = {cap: Globs(p) for cap, p in self.capabilities.calls.items()}
         self.sql_modules = Globs([m for name in self.capabilities.sql_modules for m in (name, name + ".*")])
+        self._canonical: dict[str, str] = {}
+
+    def canonical(self, qname: str) -> str:
+        """``qname`` with the longest dotted prefix that has an alias (``code_calls.yaml``)
+        rewritten to its canonical spelling."""
+        found = self._canonical.get(qname)
+        if found is not None:
+            return found
+        found = qname
+        aliases = self.calls.aliases
+        end = len(qname)
+        while end > 0:
+            target = aliases.get(qname[:end])
+            if target is not None:
+                found = target + qname[end:]
+                break
+            end = qname.rfind(".", 0, end)
+        if len(self._canonical) >= MAX_MEMO:
+            self._canonical.clear()
+        self._canonical[qname] = found
+        return found
 
 
 @cache

@@ -9,12 +9,14 @@ Two additive edges anchor things that have no other parent: ``file --contains-->
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aispm.core.ids import digest, urn
 from aispm.core.model import Asset, AssetKind, Inventory, RelationKind
 from aispm.detect.scrub import scrub_secrets
+from aispm.discover.code.ai_assets import FROM_ENV, add_use, relate_use
 from aispm.discover.code.base import SourceFile, ensure_file_asset
 from aispm.discover.code.catalog import CatalogEntry
 
@@ -24,26 +26,34 @@ _VARIABLE = r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)\}(?!\})"
 
 @dataclass(frozen=True, slots=True)
 class ModelRec:
-    provider: str
-    model: str
+    """A model (its asset from :mod:`ai_assets`) named by a call."""
+
+    asset: Asset
     line: int
     call: str
-    hub: bool = False
-    revision: str | None = None
     env: str | None = None
+    """The environment variable the model name is the default of at this use."""
 
     @property
     def id(self) -> str:
-        return urn("model", "model", self.provider, self.model)
+        return self.asset.id
+
+    @property
+    def model(self) -> str:
+        return self.asset.name
 
 
 @dataclass(frozen=True, slots=True)
 class EndpointRec:
-    url: str
-    properties: dict[str, Any]
-    provider: str
+    """An endpoint (its asset from :mod:`ai_assets`) a client is pointed at."""
+
+    asset: Asset
     line: int
     env: str | None = None
+    """The environment variable the URL is the default of at this use."""
+
+
+_Rec = TypeVar("_Rec", ModelRec, EndpointRec)
 
 
 @dataclass(slots=True)
@@ -122,13 +132,11 @@ class Found:
             file, out, language=language, calls=self.calls, llm_output_sinks=self.sinks
         )
         for entry, line, module in self.uses:
-            _use(file_id, entry, line, module, out)
-        for model in self.models:
-            _model(model, out)
-            out.relate(file_id, RelationKind.INVOKES, model.id, line=model.line, call=model.call)
-        for endpoint in self.endpoints:
-            endpoint_id = _endpoint(endpoint, out)
-            out.relate(file_id, RelationKind.CONNECTS_TO, endpoint_id, line=endpoint.line)
+            add_use(out, file_id, entry, line, module=module)
+        for model, uses in _by_asset(self.models):
+            relate_use(out, file_id, RelationKind.INVOKES, model.asset, uses, call=model.call)
+        for endpoint, uses in _by_asset(self.endpoints):
+            relate_use(out, file_id, RelationKind.CONNECTS_TO, endpoint.asset, uses)
         tool_ids = {t.function: _tool(file, t, out) for t in self.tools.values()}
         for tool_id in tool_ids.values():
             out.relate(file_id, RelationKind.CONTAINS, tool_id)
@@ -146,8 +154,9 @@ class Found:
             for server in agent.mcp_servers:
                 out.relate(agent_id, RelationKind.CONNECTS_TO, server_ids[server.name])
             if agent.model is not None:
-                _model(agent.model, out)
-                out.relate(agent_id, RelationKind.INVOKES, agent.model.id)
+                out.add(agent.model.asset)
+                env = {FROM_ENV: agent.model.env} if agent.model.env else {}
+                out.relate(agent_id, RelationKind.INVOKES, agent.model.id, **env)
         for text, line in self.prompts:
             prompt_id = _prompt(file, text, line, out)
             out.relate(file_id, RelationKind.CONTAINS, prompt_id)
@@ -156,30 +165,13 @@ class Found:
             out.relate(file_id, RelationKind.LOADS, target, line=line, call=call)
 
 
-def _use(file_id: str, entry: CatalogEntry, line: int, module: str, out: Inventory) -> None:
-    entry_id = urn("code", entry.kind, entry.id)
-    props = {"catalog_id": entry.id, "category": entry.category, "vendor": entry.name}
-    out.add(Asset(entry_id, entry.asset_kind, entry.name, entry.provider, properties=props, source="code"))
-    out.relate(file_id, RelationKind.USES, entry_id, line=line, module=module)
-
-
-def _model(model: ModelRec, out: Inventory) -> None:
-    props: dict[str, Any] = {"provider": model.provider, "model": model.model}
-    if model.hub:
-        props["revision"] = model.revision
-    if model.env:
-        props["from_env"] = model.env
-    out.add(Asset(model.id, AssetKind.MODEL, model.model, model.provider, properties=props, source="code"))
-
-
-def _endpoint(endpoint: EndpointRec, out: Inventory) -> str:
-    endpoint_id = urn("endpoint", "model_endpoint", endpoint.url)
-    props = dict(endpoint.properties)
-    if endpoint.env:
-        props["from_env"] = endpoint.env
-    kind = AssetKind.MODEL_ENDPOINT
-    out.add(Asset(endpoint_id, kind, endpoint.url, endpoint.provider, properties=props, source="code"))
-    return endpoint_id
+def _by_asset(records: Sequence[_Rec]) -> list[tuple[_Rec, list[tuple[int, str | None]]]]:
+    """The first record of each asset and the (line, env variable) of all of them, in the order
+    found (the first one's line and call go on the edge)."""
+    grouped: dict[str, tuple[_Rec, list[tuple[int, str | None]]]] = {}
+    for record in records:
+        grouped.setdefault(record.asset.id, (record, []))[1].append((record.line, record.env))
+    return list(grouped.values())
 
 
 def _tool(file: SourceFile, tool: ToolRec, out: Inventory) -> str:

@@ -16,10 +16,12 @@ from aispm.data import load_yaml
 from aispm.discover.code.catalog import load_catalog
 
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([\w., \t]+))", re.MULTILINE)
+_FROM_NAMES = re.compile(r"[ \t]*\(?([\w, \t]+)")
+"""The names after ``from m import`` on the same line."""
 _PROMPT_MARKERS = re.compile(
-    r"""["']system["']|["']developer["']|SystemMessage|system_prompt|instructions\s*="""
+    r"""["']system["']|["']developer["']|SystemMessage|(?i:system_?prompt)|SYSTEM_MESSAGE|instructions\s*="""
 )
-_MARKER_WORDS = ("system", "developer", "SystemMessage", "instructions")
+_MARKER_WORDS = ("system", "SYSTEM", "System", "developer", "instructions")
 """Every prompt marker contains one of these; a plain substring test rules most files out."""
 
 
@@ -33,6 +35,28 @@ def relevant_roots() -> frozenset[str]:
     calls = load_yaml("code_calls.yaml").get("functions", {})
     roots.update(name.split(".")[0] for name, spec in calls.items() if (spec or {}).get("ai"))
     return frozenset(roots)
+
+
+def imported_modules(source: str) -> list[tuple[str, int]]:
+    """``(module, line)`` of the import statements of a source that cannot be parsed (a
+    Python 2 file, a syntax error), with ``module.name`` for the names a ``from`` import
+    lists on its line: what the file uses is still known from its imports."""
+    found: list[tuple[str, int]] = []
+    for match in _IMPORT.finditer(source):
+        line = source.count("\n", 0, match.start()) + 1
+        if match.group(1) is not None:
+            found.append((match.group(1), line))
+            names = _FROM_NAMES.match(source, match.end())
+            for part in names.group(1).split(",") if names else ():
+                name = part.strip().split(" ")[0]
+                if name.isidentifier():
+                    found.append((f"{match.group(1)}.{name}", line))
+            continue
+        for part in match.group(2).split(","):
+            name = part.strip().split(" ")[0].strip()
+            if name:
+                found.append((name, line))
+    return found
 
 
 def worth_analysing(source: str) -> bool:

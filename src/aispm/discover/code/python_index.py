@@ -82,6 +82,9 @@ class ModuleIndex:
     postorder: dict[int, list[ast.expr]] = field(default_factory=dict)
     """The expression nodes of each outermost expression (one not inside another), every
     child before its parent, by ``id(expression)``."""
+    attribute_counts: Counter[str] = field(default_factory=Counter)
+    """How often each ``self.x`` / ``cls.x`` attribute is bound in the file, class attributes
+    (names bound in a class body) included."""
 
 
 def index_module(tree: ast.AST) -> ModuleIndex:
@@ -90,10 +93,11 @@ def index_module(tree: ast.AST) -> ModuleIndex:
     inside each outermost expression."""
     index = ModuleIndex()
     queue: deque[tuple[ast.AST, Counter[str] | None]] = deque([(tree, None)])
+    class_counts: list[Counter[str]] = []
     while queue:
         node, counts = queue.popleft()
         if isinstance(node, ast.expr):
-            index.postorder[id(node)] = _expression(node, counts)
+            index.postorder[id(node)] = _expression(node, counts, index.attribute_counts)
             continue
         _record(node, index)
         if counts is not None:
@@ -104,6 +108,8 @@ def index_module(tree: ast.AST) -> ModuleIndex:
                 _count(node, counts)
         if isinstance(node, _OWNERS):
             own = index.counts[id(node)] = Counter()
+            if isinstance(node, ast.ClassDef):
+                class_counts.append(own)
             for name in _fields(type(node)):
                 value = getattr(node, name, None)
                 counted = own if name == "body" else None
@@ -114,12 +120,15 @@ def index_module(tree: ast.AST) -> ModuleIndex:
         else:
             queue.extend((child, counts) for child in child_nodes(node))
     index.imports.sort(key=lambda r: r.line)
+    for own in class_counts:
+        index.attribute_counts.update(own)
     return index
 
 
-def _expression(root: ast.expr, counts: Counter[str] | None) -> list[ast.expr]:
+def _expression(root: ast.expr, counts: Counter[str] | None, attributes: Counter[str]) -> list[ast.expr]:
     """The post-order of ``root``, counting the names it binds (outside lambdas and
-    comprehensions) into ``counts``."""
+    comprehensions) into ``counts`` and the ``self.x`` / ``cls.x`` it binds into
+    ``attributes``."""
     stack: list[ast.AST] = [root]
     visited: list[ast.AST] = []  # pre-order, last child first: reversed, it is the post-order
     while stack:
@@ -132,6 +141,13 @@ def _expression(root: ast.expr, counts: Counter[str] | None) -> list[ast.expr]:
         if counts is not None and isinstance(node, _OPAQUE):
             _uncounted(node, visited)
             continue
+        if (
+            type(node) is ast.Attribute
+            and type(node.ctx) is ast.Store
+            and type(node.value) is ast.Name
+            and node.value.id in ("self", "cls")
+        ):
+            attributes[node.attr] += 1
         fields = _FIELDS.get(type(node))
         for name in _fields(type(node)) if fields is None else fields:
             value = getattr(node, name, None)

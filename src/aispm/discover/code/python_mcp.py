@@ -49,7 +49,20 @@ def implemented_server(framework: str) -> dict[str, Any]:
         "secrets": [],
         "implemented_in_code": True,
         "framework": framework,
+        "host": None,
+        "port": None,
     }
+
+
+def serving(properties: dict[str, Any], transport: object, host: object, port: object) -> None:
+    """Record how an implemented server serves (literal values read from its constructor or
+    ``run`` call); ``transport`` is normalised to stdio / http / sse."""
+    if isinstance(transport, str) and transport:
+        properties["transport"] = _TRANSPORT_TYPES.get(transport.lower(), transport.lower())
+    if isinstance(host, str) and host:
+        properties["host"] = host
+    if isinstance(port, int) and not isinstance(port, bool):
+        properties["port"] = port
 
 
 def plain(expr: ast.expr | None, resolver: Resolver, scope: Scope, depth: int = 0) -> Any:

@@ -49,6 +49,21 @@ class PromptTracker:
                     self._add(expr, scope, call)
                 return
 
+    def on_assign(self, target: ast.expr, value: ast.expr | None, scope: Scope) -> None:
+        """``SYSTEM_PROMPT = "..."`` (also a class attribute or ``self.system_prompt``): a
+        variable named as a system prompt holds one, wherever the file passes it on."""
+        if isinstance(target, ast.Name):
+            name, bound = target.id, scope.values.get(target.id)
+        elif isinstance(target, ast.Attribute):
+            name, bound = target.attr, scope.module.values.get(f"self.{target.attr}")
+        else:
+            return
+        # `bound is value`: a plain binding, not `+=` or a loop variable
+        if value is None or bound is not value or not self.ctx.data.prompt_variables.search(name):
+            return
+        if isinstance(value, ast.Constant | ast.JoinedStr | ast.BinOp | ast.Call):
+            self._add(value, scope, target)
+
     def _add(self, expr: ast.expr, scope: Scope, at: ast.AST) -> None:
         text = self._text(expr, scope)
         if text and text.strip():

@@ -27,6 +27,7 @@ MAX_DEPTH = 24
 
 _BUILTINS = frozenset(n for n in dir(builtins) if not n.startswith("_")) | {"__import__"}
 _GETENV = frozenset({"os.getenv", "os.environ.get"})
+ENVIRON = "os.environ"
 
 LiteralValue = str | int | float | bool | None
 
@@ -78,6 +79,10 @@ class Scope:
         self.is_class = is_class
         self.refs: dict[str, Ref | None] = {}
         self.values: dict[str, ast.expr | None] = {}
+        self.origins: dict[str, Scope] = {}
+        """The scope a bound value is evaluated in, when it is not this one (a parameter's
+        default, ``self.x = value`` kept at module level)."""
+        self.params: set[str] = set()
         self.counts: Counter[str] = assignment_counts(body) if counts is None else counts
         """How often each name is bound directly in ``body`` (computed when not given)."""
         self.taint: dict[str, Origin] = {}
@@ -93,9 +98,17 @@ class Scope:
             scope = scope.parent
         return None
 
-    def bind(self, name: str, value: ast.expr | None, ref: Ref | None) -> None:
+    def bind(self, name: str, value: ast.expr | None, ref: Ref | None, origin: Scope | None = None) -> None:
         self.refs[name] = ref
         self.values[name] = value
+        if origin is not None and origin is not self:
+            self.origins[name] = origin
+        else:
+            self.origins.pop(name, None)
+
+    def origin(self, name: str) -> Scope:
+        """The scope the value bound to ``name`` is evaluated in."""
+        return self.origins.get(name, self)
 
     def lookup_taint(self, name: str) -> Origin | None:
         return self.taint.get(name)
@@ -120,7 +133,6 @@ class Resolver:
     def __init__(self, tree: ast.AST, catalog: Catalog, data: PythonData) -> None:
         self.catalog = catalog
         self.data = data
-        self.aliases = data.calls.aliases
         self.index = index_module(tree)
         self.import_records = self.index.imports
         self.imports: dict[str, str] = {}
@@ -131,6 +143,9 @@ class Resolver:
         self._blocked = tuple(m for m in data.frameworks.ambiguous_modules if m not in self._ambiguous_ok)
         self._lookup = catalog_lookup(catalog)
         self._entries: dict[str, CatalogEntry | None] = {}
+        self.environ: dict[str, Literal] = {}
+        """Environment variables the file has set so far in the walk (``os.environ["X"] = "…"``,
+        ``os.environ.setdefault("X", "…")``): reading them gives that value, ``env="X"``."""
 
     # --- catalog ------------------------------------------------------------------------------
 
@@ -178,7 +193,7 @@ class Resolver:
         return None
 
     def _canonical(self, qname: str) -> str:
-        return self.aliases.get(qname, qname)
+        return self.data.canonical(qname)
 
     # --- references ---------------------------------------------------------------------------
 
@@ -230,16 +245,18 @@ class Resolver:
                 bound = owner.values.get(expr.id) if owner else None
                 if owner is None or bound is None:
                     return expr, scope
-                expr, scope = bound, owner
+                name = expr.id
+                expr, scope = bound, owner.origin(name)
             elif (
                 isinstance(expr, ast.Attribute)
                 and isinstance(expr.value, ast.Name)
                 and expr.value.id in ("self", "cls")
                 and scope.module.values.get(f"self.{expr.attr}") is not None
             ):
-                bound = scope.module.values[f"self.{expr.attr}"]
+                key = f"self.{expr.attr}"
+                bound = scope.module.values[key]
                 assert bound is not None
-                expr, scope = bound, scope.module
+                expr, scope = bound, scope.module.origin(key)
             elif isinstance(expr, ast.Await):
                 expr = expr.value
             else:
@@ -248,11 +265,28 @@ class Resolver:
         return expr, scope
 
     def _constant_binding(self, name: str, scope: Scope) -> tuple[ast.expr, Scope] | None:
+        """The value ``name`` holds where it is read: the one binding of a name bound once
+        (a parameter counts its default), else, for a name of the scope being read, the binding
+        the walk reached last (``m = "org/x"; m = load(m)`` reads ``"org/x"`` in the call)."""
         owner = scope.owner(name)
-        if owner is None or owner.counts[name] != 1:
+        if owner is None:
+            return None
+        bindings = owner.counts[name] + (name in owner.params)
+        if bindings != 1 and (bindings == 0 or owner is not scope):
             return None
         bound = owner.values.get(name)
-        return (bound, owner) if bound is not None else None
+        return (bound, owner.origin(name)) if bound is not None else None
+
+    def _constant_attribute(self, expr: ast.Attribute, scope: Scope) -> tuple[ast.expr, Scope] | None:
+        """The value of ``self.x`` / ``cls.x`` when the file binds that attribute once (in a
+        method or as a class attribute)."""
+        if not isinstance(expr.value, ast.Name) or expr.value.id not in ("self", "cls"):
+            return None
+        if self.index.attribute_counts[expr.attr] != 1:
+            return None
+        key = f"self.{expr.attr}"
+        bound = scope.module.values.get(key)
+        return (bound, scope.module.origin(key)) if bound is not None else None
 
     # --- literal values -----------------------------------------------------------------------
 
@@ -270,6 +304,9 @@ class Resolver:
         if isinstance(expr, ast.Name):
             bound = self._constant_binding(expr.id, scope)
             return self.literal(bound[0], bound[1], depth + 1) if bound else None
+        if isinstance(expr, ast.Attribute):
+            attribute = self._constant_attribute(expr, scope)
+            return self.literal(attribute[0], attribute[1], depth + 1) if attribute else None
         if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
             inner = self.literal(expr.operand, scope, depth + 1)
             if inner and isinstance(inner.value, int | float) and not isinstance(inner.value, bool):
@@ -285,13 +322,32 @@ class Resolver:
             return self._fstring_literal(expr, scope, depth)
         if isinstance(expr, ast.Call):
             return self._getenv(expr, scope, depth)
-        if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.Or) and len(expr.values) == 2:
-            first, second = expr.values
-            env = self._getenv_name(first, scope) if isinstance(first, ast.Call) else None
-            fallback = self.literal(second, scope, depth + 1)
-            if env is not None and fallback is not None:
-                return Literal(fallback.value, env)
+        if isinstance(expr, ast.Subscript):
+            name = self.environ_key(expr, scope)
+            return self.environ.get(name) if name is not None else None
+        if isinstance(expr, ast.BoolOp) and isinstance(expr.op, ast.Or):
+            return self._or_literal(expr, scope, depth)
         return None
+
+    def _or_literal(self, expr: ast.BoolOp, scope: Scope, depth: int) -> Literal | None:
+        """``a or b or "default"``: the first operand with a truthy literal value, else the
+        last literal (what the code falls back to when the others are empty or unknown, such as
+        ``model or os.getenv("MODEL", "gpt-4o")``); ``env`` names an ``os.getenv("X") or …``
+        variable."""
+        env: str | None = None
+        fallback: Literal | None = None
+        for operand in expr.values:
+            if isinstance(operand, ast.Call) and env is None:
+                env = self._getenv_name(operand, scope)
+            found = self.literal(operand, scope, depth + 1)
+            if found is None:
+                continue
+            if found.value:
+                return Literal(found.value, found.env or env)
+            fallback = found
+        if fallback is None or fallback.value is None:
+            return None
+        return Literal(fallback.value, fallback.env or env)
 
     def _fstring_literal(self, expr: ast.JoinedStr, scope: Scope, depth: int) -> Literal | None:
         parts: list[str] = []
@@ -314,16 +370,59 @@ class Resolver:
         name = self.literal(call.args[0], scope)
         return name.value if name and isinstance(name.value, str) else None
 
+    def environ_key(self, expr: ast.Subscript, scope: Scope) -> str | None:
+        """``X`` of ``os.environ["X"]`` (the key a literal string)."""
+        ref = self.ref(expr.value, scope)
+        if ref is None or ref.name != ENVIRON:
+            return None
+        key = self.literal(expr.slice, scope)
+        return key.value if key is not None and isinstance(key.value, str) and key.value else None
+
+    def set_environ(
+        self, name: str, value: ast.expr, scope: Scope, *, default: bool = False
+    ) -> Literal | None:
+        """Record the file setting variable ``name`` to ``value`` when that is a literal string
+        (``default``: only when not set yet, as ``setdefault`` does); returns what was set."""
+        if default and name in self.environ:
+            return None
+        found = self.string(value, scope)
+        if found is None:
+            return None
+        self.environ[name] = Literal(found.value, name)
+        return self.environ[name]
+
     def _getenv(self, call: ast.Call, scope: Scope, depth: int) -> Literal | None:
         env = self._getenv_name(call, scope)
         if env is None:
             return None
+        if env in self.environ:  # set earlier in the file: that value, not the default
+            return self.environ[env]
         default = call.args[1] if len(call.args) > 1 else None
         for kw in call.keywords:
             if kw.arg in ("default", "value"):
                 default = kw.value
         fallback = self.literal(default, scope, depth + 1) if default is not None else None
         return Literal(fallback.value, env) if fallback is not None else None
+
+    def keywords(self, call: ast.Call, scope: Scope) -> list[tuple[str, ast.expr, Scope]]:
+        """``(name, value, scope of the value)`` of the keyword arguments of ``call``, with
+        ``**mapping`` unpacked when it is (a name bound to) a literal dict or ``dict(...)``:
+        ``kwargs = {"modelId": "…"}; client.invoke_model(**kwargs)``."""
+        found: list[tuple[str, ast.expr, Scope]] = []
+        for kw in call.keywords:
+            if kw.arg is not None:
+                found.append((kw.arg, kw.value, scope))
+                continue
+            node, owner = self.value(kw.value, scope)
+            if isinstance(node, ast.Dict):
+                for key, value in zip(node.keys, node.values, strict=True):
+                    if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                        found.append((key.value, value, owner))
+            elif isinstance(node, ast.Call) and node.keywords:
+                ref = self.ref(node.func, owner)
+                if ref is not None and ref.name == "dict":
+                    found.extend((k.arg, k.value, owner) for k in node.keywords if k.arg is not None)
+        return found
 
     def string(self, expr: ast.expr | None, scope: Scope) -> Literal | None:
         """:meth:`literal` when it is a non-empty string."""

@@ -23,7 +23,8 @@ class WalkHandler(Protocol):
         """Every expression node, children first."""
 
     def on_assign(self, target: ast.expr, value: ast.expr | None, scope: Scope) -> None:
-        """A name (or ``self.x``) was bound; ``value`` is what flows into it (may be partial)."""
+        """A name (or ``self.x``) was bound, or another attribute or an item set; ``value`` is
+        what flows into it (may be partial)."""
 
     def on_def(self, node: FunctionNode, scope: Scope) -> None:
         """A function definition, after its decorators were visited."""
@@ -65,9 +66,20 @@ class Walker:
             parent = parent.parent
         scope = Scope(parent, node.body, function=node.name, counts=self.resolver.index.counts.get(id(node)))
         args = node.args
-        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
-            if arg is not None:
-                scope.bind(arg.arg, None, None)
+        positional = [*args.posonlyargs, *args.args]
+        defaults: list[ast.expr | None] = [None] * (len(positional) - len(args.defaults))
+        defaults += args.defaults
+        pairs = [*zip(positional, defaults, strict=True)]
+        pairs += zip(args.kwonlyargs, args.kw_defaults, strict=True)
+        for arg, default in pairs:
+            # a parameter holds its default unless a caller passes another value: the default
+            # is evaluated where the function is defined
+            ref = self.resolver.ref(default, enclosing) if default is not None else None
+            scope.bind(arg.arg, default, ref, origin=enclosing)
+            scope.params.add(arg.arg)
+        for rest in (args.vararg, args.kwarg):
+            if rest is not None:
+                scope.bind(rest.arg, None, None)
         self._body(node.body, scope)
         return scope
 
@@ -105,7 +117,8 @@ class Walker:
             self._expr(st.value, scope)
             if isinstance(st.target, ast.Name):
                 scope.bind(st.target.id, None, None)
-            self.handler.on_assign(st.target, st.value, scope)
+            if not isinstance(st.target, ast.Subscript):  # `d["k"] += v` sets no value of its own
+                self.handler.on_assign(st.target, st.value, scope)
         elif isinstance(st, ast.For | ast.AsyncFor):
             self._expr(st.iter, scope)
             self._bind(st.target, None, scope, flow=st.iter)
@@ -161,6 +174,8 @@ class Walker:
         if isinstance(target, ast.Name):
             ref = self.resolver.ref(value, scope) if value is not None else None
             scope.bind(target.id, value, ref)
+            if scope.is_class:  # a class attribute is also what `self.x` reads until set
+                scope.module.bind(f"self.{target.id}", value, ref, origin=scope)
             self.handler.on_assign(target, flow, scope)
         elif isinstance(target, ast.Tuple | ast.List):
             pairs = (
@@ -181,5 +196,7 @@ class Walker:
             and target.value.id in ("self", "cls")
         ):
             ref = self.resolver.ref(value, scope) if value is not None else None
-            scope.module.bind(f"self.{target.attr}", value, ref)
+            scope.module.bind(f"self.{target.attr}", value, ref, origin=scope)
             self.handler.on_assign(target, flow, scope)
+        elif isinstance(target, ast.Attribute | ast.Subscript):  # `openai.base_url = "…"`,
+            self.handler.on_assign(target, flow, scope)  # `os.environ["X"] = "…"`: told, not bound

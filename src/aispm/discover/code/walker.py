@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import configparser
 import os
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from aispm.discover.repository import repository_key as repository_key
 
 SKIPPED_DIRS = frozenset(
     {
@@ -88,23 +88,3 @@ def walk(root: Path) -> Iterator[WalkedFile | WalkIssue]:
                 message = getattr(exc, "strerror", None) or str(exc)
                 yield WalkIssue(rel, f"cannot follow: {message}")
         stack.extend(reversed(subdirs))
-
-
-_CREDENTIALS_IN_URL = re.compile(r"//[^/@]+@")
-
-
-def repository_key(root: Path) -> str:
-    """A stable name for the repository: its ``origin`` remote (read from .git/config, without
-    running git, credentials stripped) or else the directory name."""
-    config = root / ".git" / "config"
-    if config.is_file():
-        parser = configparser.ConfigParser(strict=False, interpolation=None)
-        try:
-            parser.read(config, encoding="utf-8")
-            url = parser.get('remote "origin"', "url", fallback="")
-        except (configparser.Error, OSError, UnicodeDecodeError):
-            url = ""
-        if url:
-            url = _CREDENTIALS_IN_URL.sub("//", url.strip())
-            return url.removesuffix(".git")
-    return root.resolve().name or "root"

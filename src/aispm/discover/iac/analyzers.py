@@ -9,12 +9,14 @@ from aispm.core.model import Inventory, Location
 from aispm.discover.code.base import SourceFile, UnreadableFile, ensure_file_asset
 from aispm.discover.code.walker import WalkIssue, walk
 from aispm.discover.iac.cloudformation import (
+    HEAD_BYTES,
     TemplateError,
     load_template,
     looks_like_template,
     template_resources,
 )
 from aispm.discover.iac.emit import emit
+from aispm.discover.iac.hcl_eval import FileReader
 from aispm.discover.iac.plan import PlanError, looks_like_plan, plan_modules
 from aispm.discover.iac.terraform import TerraformModule
 
@@ -58,7 +60,7 @@ class TerraformAnalyzer:
         if directory.resolve() in self._called:
             return  # a local module: read with its callers' arguments
         dir_rel = file.rel.rsplit("/", 1)[0] if "/" in file.rel else "."
-        module = TerraformModule(directory=dir_rel)
+        module = TerraformModule(directory=dir_rel, files=_reader(directory, file))
         siblings: dict[str, SourceFile] = {}
         self._read(directory, module, file, out, siblings, root_module=True)
         self._instantiate(module, directory, file, out, siblings, (directory.resolve(),))
@@ -142,15 +144,36 @@ class TerraformAnalyzer:
                 out.warn(self.name, f"{label}: module calls nest too deep or loop; not followed", loc)
                 continue
             self._done.add(target)
-            for suffix, inputs in module.module_instances(call):
+            for suffix, inputs, input_refs in module.module_instances(call):
                 child = TerraformModule(
                     directory=module.directory,
                     prefix=f"{module.prefix}module.{call.name}{suffix}.",
                     inputs=inputs,
+                    input_refs=input_refs,
+                    files=_reader(target, file),
                 )
                 self._read(target, child, file, out, siblings, root_module=False)
                 module.children[call.name + suffix] = child
                 self._instantiate(child, target, file, out, siblings, (*chain, target))
+
+
+def _reader(directory: Path, file: SourceFile) -> FileReader:
+    """Reads files of ``directory`` for ``file()`` / ``templatefile()``: only inside the scanned
+    tree, through the size limit and binary check of :class:`SourceFile`."""
+    root = file.root.resolve()
+
+    def read(rel: str) -> str | None:
+        path = (directory / rel).resolve()
+        if not path.is_relative_to(root) or not path.is_file():
+            return None
+        try:
+            return SourceFile(
+                file.root, path, path.relative_to(root).as_posix(), path.stat().st_size, file.repo_key
+            ).text()
+        except (UnreadableFile, OSError):
+            return None
+
+    return read
 
 
 def _notes(module: TerraformModule) -> list[tuple[str, int | None, str]]:
@@ -207,7 +230,7 @@ class CloudFormationAnalyzer:
     name = "cloudformation"
 
     def wants(self, file: SourceFile) -> bool:
-        return file.suffix in _TEMPLATE_SUFFIXES and looks_like_template(file.head(4096))
+        return file.suffix in _TEMPLATE_SUFFIXES and looks_like_template(file.head(HEAD_BYTES))
 
     def analyze(self, file: SourceFile, out: Inventory) -> None:
         text = file.text()

@@ -3,7 +3,8 @@
 Tags (``!Ref``, ``!GetAtt``, ``!Sub`` ...) are read as their long form (``{"Ref": ...}``) by a
 safe loader; nothing is executed.  ``Ref`` to a parameter takes its ``Default``; ``Ref``,
 ``Fn::GetAtt`` and ``${...}`` in ``Fn::Sub`` to another resource are recorded as references;
-``Fn::Join``, ``Fn::Select`` and ``Fn::FindInMap`` are evaluated when their inputs are known.
+``Fn::Join``, ``Fn::Split``, ``Fn::Select`` and ``Fn::FindInMap`` are evaluated when their inputs
+are known.
 ``Conditions`` (``Fn::Equals``, ``Fn::Not``, ``Fn::And``, ``Fn::Or``, ``Condition``) are
 evaluated against parameter defaults: ``Fn::If`` takes the chosen branch, ``AWS::NoValue``
 removes the property or list item, and a resource whose ``Condition`` is false is not created.
@@ -58,9 +59,19 @@ _NO_VALUE: Any = object()
 """``Ref: AWS::NoValue``: the enclosing property or list item is removed."""
 
 
+_RESOURCES = re.compile(rb'^(?:Resources|"Resources")\s*:|"Resources"\s*:', re.M)
+_RESOURCE_TYPE = re.compile(rb"""["']?Type["']?\s*:\s*["']?(?:AWS|Custom|Alexa)::""")
+HEAD_BYTES = 65536
+"""How much of a file :func:`looks_like_template` reads: the Parameters, Mappings and Metadata
+sections before ``Resources`` often fill the first kilobytes."""
+
+
 def looks_like_template(head: bytes) -> bool:
-    """Cheap test on a file's first bytes."""
-    return b"AWSTemplateFormatVersion" in head or (b"AWS::" in head and b"Resources" in head)
+    """Cheap test on a file's first bytes: the format version, or a top-level ``Resources`` with
+    an ``AWS::``/``Custom::`` resource type."""
+    return b"AWSTemplateFormatVersion" in head or bool(
+        _RESOURCES.search(head) and _RESOURCE_TYPE.search(head)
+    )
 
 
 def load_template(text: str, is_json: bool) -> dict[str, Any]:
@@ -202,6 +213,11 @@ class _Context:
             if isinstance(parts, list) and all(isinstance(p, str | int | float) for p in parts):
                 return str(arg[0]).join(str(p) for p in parts)
             return "${Fn::Join}"
+        if fn == "Fn::Split" and isinstance(arg, list) and len(arg) == 2:
+            text = self.resolve(arg[1], refs)
+            if isinstance(arg[0], str) and isinstance(text, str) and not _unknown(text):
+                return text.split(arg[0])
+            return "${Fn::Split}"
         if fn == "Fn::Select" and isinstance(arg, list) and len(arg) == 2:
             items = self.resolve(arg[1], refs)
             index = self.resolve(arg[0], refs)
@@ -249,5 +265,5 @@ def _sub(
 
 
 def _line_of(text: str, logical: str) -> int | None:
-    match = re.search(rf'^\s*"?{re.escape(logical)}"?\s*:', text, re.M)
+    match = re.search(rf'^[ \t]*"?{re.escape(logical)}"?[ \t]*:', text, re.M)
     return text.count("\n", 0, match.start()) + 1 if match else None

@@ -9,26 +9,40 @@ the live collector gives) and into ``attached_to`` edges.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from aispm.core.ids import urn
 from aispm.core.model import JSON, Asset, Inventory, Location, RelationKind
 from aispm.discover.iac.resource import IacResource
-from aispm.discover.iac.translate import TypeSpec, live_key, spec_for, translate, unresolved
+from aispm.discover.iac.translate import TypeSpec, live_key, snake, spec_for, translate, unresolved
 
 AI_PRINCIPALS = ("sagemaker.amazonaws.com", "bedrock.amazonaws.com")
 """Service principals whose roles are AI roles even when no declared AI resource uses them."""
 
 _ROLE_ATTACH = {"aws_iam_role_policy_attachment", "aws_iam_policy_attachment"}
-_ROLE_INLINE = {"aws_iam_role_policy"}
+_ROLE_INLINE = {"aws_iam_role_policy", "awscc_iam_role_policy", "AWS::IAM::RolePolicy"}
 _CFN_POLICY = {"AWS::IAM::Policy"}
 _BUCKET_PARTS = {
     "aws_s3_bucket_public_access_block": "PublicAccessBlockConfiguration",
     "aws_s3_bucket_server_side_encryption_configuration": "ServerSideEncryptionConfiguration",
     "aws_s3_bucket_versioning": "VersioningConfiguration",
     "aws_s3_bucket_policy": "Policy",
+    "aws_s3_bucket_acl": "AclResource",
 }
+_ACL_GROUPS = "http://acs.amazonaws.com/groups/"
+_CANNED_ACLS: dict[str, list[tuple[str, str]]] = {
+    "private": [],
+    "bucket-owner-read": [],
+    "bucket-owner-full-control": [],
+    "aws-exec-read": [],
+    "log-delivery-write": [("s3/LogDelivery", "WRITE"), ("s3/LogDelivery", "READ_ACP")],
+    "public-read": [("global/AllUsers", "READ")],
+    "public-read-write": [("global/AllUsers", "READ"), ("global/AllUsers", "WRITE")],
+    "authenticated-read": [("global/AuthenticatedUsers", "READ")],
+}
+"""Group grants of S3's canned ACLs (besides the owner's), as GetBucketAcl returns them."""
 
 
 def emit(resources: Sequence[IacResource], out: Inventory, file_asset: Callable[[str], str | None]) -> int:
@@ -51,6 +65,9 @@ def emit(resources: Sequence[IacResource], out: Inventory, file_asset: Callable[
     edges: list[tuple[str, RelationKind, str]] = []
     _fold_iam(resources, by_local, props, specs, edges)
     _fold_buckets(resources, props)
+    for local, spec in specs.items():
+        if spec.resource_type == "s3:bucket":
+            _live_bucket(props[local])
     _fold_merges(resources, by_local, props, specs)
     for res in resources:
         local = _local(res)
@@ -115,7 +132,7 @@ def _asset_id(spec: TypeSpec, res: IacResource) -> str:
 
 def _name(spec: TypeSpec, res: IacResource) -> str:
     for key in spec.name:
-        value = res.attrs.get(key)
+        value = res.attrs.get(key, res.attrs.get(snake(key)))
         if isinstance(value, str) and value and not unresolved(value):
             return value
     return res.name
@@ -184,6 +201,14 @@ def _fold_iam(
             inline: list[dict[str, JSON]] = []
             for arn in _as_list(res.attrs.get("managed_policy_arns") or res.attrs.get("ManagedPolicyArns")):
                 attached.append(_attachment(arn, res, by_local, props))
+            for item in _as_list(res.attrs.get("policies")):  # awscc_iam_role
+                if isinstance(item, dict):
+                    inline.append(
+                        {
+                            "PolicyName": item.get("policy_name"),
+                            "document": _policy_doc(item.get("policy_document")),
+                        }
+                    )
             for block in _as_list(res.attrs.get("inline_policy")):
                 if isinstance(block, dict):
                     inline.append(
@@ -214,8 +239,15 @@ def _fold_iam(
                     if target in specs:
                         edges.append((target, RelationKind.ATTACHED_TO, role))
         elif res.type in _ROLE_INLINE or res.type in _CFN_POLICY:
-            doc = _policy_doc(res.attrs.get("policy") or res.attrs.get("PolicyDocument"))
-            name = res.attrs.get("name") or res.attrs.get("PolicyName") or res.name
+            doc = _policy_doc(
+                res.attrs.get("policy") or res.attrs.get("PolicyDocument") or res.attrs.get("policy_document")
+            )
+            name = (
+                res.attrs.get("name")
+                or res.attrs.get("PolicyName")
+                or res.attrs.get("policy_name")
+                or res.name
+            )
             for role in roles:
                 _as_role_list(props[role], "inline_policies").append({"PolicyName": name, "document": doc})
         elif specs.get(_local(res)) is not None and specs[_local(res)].resource_type == "iam:policy":
@@ -229,7 +261,7 @@ def _fold_iam(
 def _role_targets(
     res: IacResource, by_local: dict[str, IacResource], specs: dict[str, TypeSpec]
 ) -> list[str]:
-    keys = ("role", "roles", "Roles")
+    keys = ("role", "roles", "Roles", "RoleName", "role_name")
     out = []
     for target in res.ref_targets(*keys):
         spec = specs.get(target)
@@ -239,7 +271,8 @@ def _role_targets(
         names = {str(v) for k in keys for v in _as_list(res.attrs.get(k))}
         for local, spec in specs.items():
             if spec.resource_type == "iam:role":
-                rname = by_local[local].attrs.get("name") or by_local[local].attrs.get("RoleName")
+                attrs = by_local[local].attrs
+                rname = attrs.get("name") or attrs.get("RoleName") or attrs.get("role_name")
                 if rname in names:
                     out.append(local)
     return out
@@ -299,6 +332,33 @@ def _fold_buckets(resources: Sequence[IacResource], props: dict[str, dict[str, J
             assert spec is not None
             value = translate(spec, attrs)
             bucket[key] = _policy_doc(value.get("Policy")) if key == "Policy" else value
+
+
+def _live_bucket(bucket: dict[str, JSON]) -> None:
+    """The bucket's public access block, policy and ACL under the live collector's names, as far as
+    the configuration declares them (no policy resource: no policy; no ACL: private); values
+    known only after apply leave the property out (the exposure rules then report unknown)."""
+    block = bucket.get("PublicAccessBlockConfiguration")
+    bucket.setdefault("public_access_block", block if isinstance(block, dict) else None)
+    policy = _policy_doc(bucket.get("Policy"))
+    if not (isinstance(policy, str) and unresolved(policy)):
+        bucket.setdefault("policy", policy if isinstance(policy, dict) else None)
+    acl_resource = bucket.get("AclResource")
+    canned = acl_resource.get("Acl") if isinstance(acl_resource, dict) else None
+    canned = canned or bucket.get("AccessControl") or bucket.get("Acl") or "private"
+    if isinstance(acl_resource, dict) and acl_resource.get("AccessControlPolicy"):
+        return  # explicit grants: not modelled
+    text = _CANNED_ACLS.get(str(canned).lower().replace("_", "-")) if isinstance(canned, str) else None
+    if text is None and isinstance(canned, str) and canned[:1].isupper():  # CFN: PublicRead ...
+        text = _CANNED_ACLS.get(re.sub(r"(?<!^)([A-Z])", r"-\1", canned).lower())
+    if text is not None:
+        bucket.setdefault(
+            "acl_grants",
+            [
+                {"Grantee": {"Type": "Group", "URI": _ACL_GROUPS + uri}, "Permission": perm}
+                for uri, perm in text
+            ],
+        )
 
 
 def _fold_merges(

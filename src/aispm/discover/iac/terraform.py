@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aispm.core.model import JSON
-from aispm.discover.iac.hcl_eval import MISSING, Evaluator, Resolver
+from aispm.discover.iac.hcl_eval import MISSING, Evaluator, FileReader, Resolver
 from aispm.discover.iac.resource import IacResource
 
 _COMPUTED = frozenset({"arn", "id", "unique_id", "endpoint", "url"})
@@ -59,6 +59,11 @@ class TerraformModule:
     """``module.<name>.`` (nested: ``module.a.module.b.``) for a called module, empty for the root."""
     inputs: dict[str, JSON] | None = None
     """The caller's evaluated arguments (called modules), overriding variable defaults."""
+    input_refs: dict[str, list[str]] = field(default_factory=dict)
+    """Resources (full local names, caller's prefix) each argument of the caller names."""
+    files: FileReader | None = None
+    """Reads a file of this module's directory for ``file()`` / ``templatefile()`` (``None``: the
+    file is outside the scanned tree or unreadable)."""
     resources: list[_Block] = field(default_factory=list)
     data: dict[str, _Block] = field(default_factory=dict)
     variables: dict[str, Any] = field(default_factory=dict)
@@ -75,7 +80,16 @@ class TerraformModule:
     _evaluating: set[str] = field(default_factory=set)
     _instances: dict[str, list[Instance]] = field(default_factory=dict)
     _output_refs: list[str] = field(default_factory=list)
-    """Resources (full local names) behind the module outputs read since last drained."""
+    """Resources (full local names) behind the locals, arguments and module outputs read since
+    last drained: a reference through ``local.x`` still names the resource behind it."""
+    _local_values: dict[str, tuple[JSON, list[str], list[str]]] = field(default_factory=dict)
+    """``local.<name>``: (value, resources named in it, full names of resources behind the
+    module outputs and arguments it reads)."""
+    _known: tuple[set[str], dict[str, list[str]]] | None = None
+    _expanding: bool = False
+
+    def _evaluator(self, resolve: Resolver) -> Evaluator:
+        return Evaluator(resolve, files=self.files)
 
     def add_file(self, rel: str, text: str) -> None:
         """Parse one ``.tf`` file of the module; a syntax error is recorded, not raised."""
@@ -133,12 +147,12 @@ class TerraformModule:
     def _expand(self, block: _Block) -> list[Instance]:
         body = block.body
         if "count" in body:
-            count = Evaluator(self._resolve).value(body["count"])
+            count = self._evaluator(self._resolve).value(body["count"])
             if isinstance(count, int) and not isinstance(count, bool) and 0 <= count <= 1000:
                 return [Instance(f"[{i}]", {"count": {"index": i}}) for i in range(count)]
             return self._unknown(block, "count", count)
         if "for_each" in body:
-            items = Evaluator(self._resolve).value(body["for_each"])
+            items = self._evaluator(self._resolve).value(body["for_each"])
             pairs = _for_each_pairs(items)
             if pairs is None:
                 return self._unknown(block, "for_each", items)
@@ -156,28 +170,43 @@ class TerraformModule:
         )
         return [Instance("", {}, expanded=False)]
 
-    def module_instances(self, call: _Block) -> list[tuple[str, dict[str, JSON]]]:
-        """(suffix, evaluated arguments) of each instance of a ``module`` call."""
+    def module_instances(self, call: _Block) -> list[tuple[str, dict[str, JSON], dict[str, list[str]]]]:
+        """(suffix, evaluated arguments, resources each argument names) of each instance of a
+        ``module`` call."""
         out = []
         for inst in self.instances(call):
             resolve = _scoped(self._resolve, inst.scope)
-            args = {
-                key: Evaluator(resolve).value(raw)
-                for key, raw in call.body.items()
-                if not key.startswith("__") and key not in _META and key not in ("source", "version")
-            }
-            out.append((inst.suffix, args))
+            args: dict[str, JSON] = {}
+            refs: dict[str, list[str]] = {}
+            for key, raw in call.body.items():
+                if key.startswith("__") or key in _META or key in ("source", "version"):
+                    continue
+                self._output_refs.clear()
+                ev = self._evaluator(resolve)
+                args[key] = ev.value(raw)
+                refs[key] = list(dict.fromkeys([*self._mapped(ev.refs), *self._output_refs]))
+                self._output_refs.clear()
+            out.append((inst.suffix, args, refs))
         return out
+
+    def _mapped(self, refs: list[str]) -> list[str]:
+        """Full local names (with this module's prefix) of the resources of ``refs``."""
+        known, by_base = self._locals()
+        return [self.prefix + t for r in refs for t in _map_ref(r, known, by_base)]
 
     def source_of(self, call: _Block) -> str:
         """The evaluated ``source`` of a module call (empty when not a string)."""
-        value = Evaluator(self._resolve).value(call.body.get("source", ""))
+        value = self._evaluator(self._resolve).value(call.body.get("source", ""))
         return value if isinstance(value, str) else ""
 
     # ---- evaluation ----------------------------------------------------------------------------
 
     def evaluate(self) -> Iterator[IacResource]:
         """Every resource instance of this module and its called modules, evaluated as far as possible."""
+        # what was evaluated while the called modules were being read may have needed their outputs
+        self._local_values.clear()
+        self._known = None
+        self._instances = {k: v for k, v in self._instances.items() if k.startswith("module.")}
         known, by_base = self._locals()
         for block in self.resources:
             for inst in self.instances(block):
@@ -226,7 +255,7 @@ class TerraformModule:
         """A value; nested blocks (lists of ``__is_block__`` dicts) have their ``dynamic`` expanded."""
         if isinstance(raw, list) and raw and all(isinstance(b, dict) and b.get("__is_block__") for b in raw):
             return [self._nested_block(b, resolve, found, block) for b in raw]
-        ev = Evaluator(resolve)
+        ev = self._evaluator(resolve)
         value = ev.value(raw)
         found.extend(ev.refs)
         return value
@@ -259,7 +288,7 @@ class TerraformModule:
                 content = content[0] if isinstance(content, list) and content else content
                 if not isinstance(content, dict):
                     continue
-                ev = Evaluator(resolve)
+                ev = self._evaluator(resolve)
                 items = ev.value(spec.get("for_each"))
                 found.extend(ev.refs)
                 pairs = _for_each_pairs(items, list_keys_are_indexes=True)
@@ -285,11 +314,19 @@ class TerraformModule:
 
     def _locals(self) -> tuple[set[str], dict[str, list[str]]]:
         """Local names of every resource instance, and the instances of each ``type.name``."""
-        by_base: dict[str, list[str]] = {}
-        for block in self.resources:
-            base = f"{block.type}.{block.name}"
-            by_base[base] = [base + inst.suffix for inst in self.instances(block)]
-        return {local for locals_ in by_base.values() for local in locals_}, by_base
+        if self._known is None:
+            if self._expanding:
+                return set(), {}  # asked while counting instances, where references are not used
+            self._expanding = True
+            try:
+                by_base: dict[str, list[str]] = {}
+                for block in self.resources:
+                    base = f"{block.type}.{block.name}"
+                    by_base[base] = [base + inst.suffix for inst in self.instances(block)]
+                self._known = {local for locals_ in by_base.values() for local in locals_}, by_base
+            finally:
+                self._expanding = False
+        return self._known
 
     def output(self, name: str) -> tuple[JSON, list[str]]:
         """The value of one of this module's outputs (or :data:`MISSING`) and the resources it
@@ -297,7 +334,7 @@ class TerraformModule:
         if name not in self.outputs:
             return MISSING, []
         self._output_refs.clear()
-        ev = Evaluator(self._resolve)
+        ev = self._evaluator(self._resolve)
         value = ev.value(self.outputs[name])
         known, by_base = self._locals()
         refs = [self.prefix + t for r in ev.refs for t in _map_ref(r, known, by_base)]
@@ -322,14 +359,19 @@ class TerraformModule:
         if head == "var" and len(parts) >= 2:
             name = parts[1]
             if self.inputs is not None and name in self.inputs:
+                self._output_refs.extend(self.input_refs.get(name, ()))
                 return _dig(self.inputs[name], parts[2:])
             if self.inputs is None and name in self.tfvars:
-                return _dig(Evaluator(self._resolve).value(self.tfvars[name]), parts[2:])
+                return _dig(self._evaluator(self._resolve).value(self.tfvars[name]), parts[2:])
             if name in self.variables:
-                return _dig(Evaluator(self._resolve).value(self.variables[name]), parts[2:])
+                return _dig(self._evaluator(self._resolve).value(self.variables[name]), parts[2:])
             return MISSING
+        if ref == "path.module":
+            return "."  # file() and templatefile() read relative to the module's directory
         if head == "local" and len(parts) >= 2 and parts[1] in self.locals:
-            return _dig(Evaluator(self._resolve).value(self.locals[parts[1]]), parts[2:])
+            value, refs, full = self._local(parts[1])
+            self._output_refs.extend([*self._mapped(refs), *full])
+            return _dig(value, parts[2:])
         if head == "data" and len(parts) >= 4:
             block = self.data.get(".".join(parts[:3]))
             if block is not None and block.type == "aws_iam_policy_document" and parts[3] == "json":
@@ -347,8 +389,21 @@ class TerraformModule:
         if len(parts) >= 3 and parts[2] not in _COMPUTED:
             for block in self.resources:
                 if block.type == head and block.name == parts[1] and parts[2] in block.body:
-                    return _dig(Evaluator(self._resolve).value(block.body[parts[2]]), parts[3:])
+                    return _dig(self._evaluator(self._resolve).value(block.body[parts[2]]), parts[3:])
         return MISSING
+
+    def _local(self, name: str) -> tuple[JSON, list[str], list[str]]:
+        """``local.<name>``, evaluated once: (value, resources it names, full names of the
+        resources behind the module outputs and arguments it reads)."""
+        if name not in self._local_values:
+            saved = list(self._output_refs)
+            self._output_refs.clear()
+            ev = self._evaluator(self._resolve)
+            value = ev.value(self.locals[name])
+            full = list(dict.fromkeys(self._output_refs))
+            self._output_refs[:] = saved
+            self._local_values[name] = (value, list(ev.refs), full)
+        return self._local_values[name]
 
     def _instance_attr(self, rtype: str, rname: str, key: str, path: list[str]) -> JSON:
         """A literal attribute of one instance (``aws_iam_role.r[0].name``)."""
@@ -357,12 +412,12 @@ class TerraformModule:
                 for inst in self.instances(block):
                     if inst.suffix.strip('[]"') == key:
                         resolve = _scoped(self._resolve, inst.scope)
-                        return _dig(Evaluator(resolve).value(block.body[path[0]]), path[1:])
+                        return _dig(self._evaluator(resolve).value(block.body[path[0]]), path[1:])
         return MISSING
 
     def _policy_document(self, block: _Block) -> dict[str, JSON]:
         """The JSON document an ``aws_iam_policy_document`` data source renders."""
-        body = Evaluator(self._resolve).value(block.body)
+        body = self._evaluator(self._resolve).value(block.body)
         assert isinstance(body, dict)
         statements = []
         for st in _blocks(body.get("statement")):
@@ -480,5 +535,6 @@ def _unquote(text: str) -> str:
 
 def _line_of(text: str, kind: str, *labels: str) -> int | None:
     names = r"\s+".join(rf'"?{re.escape(label)}"?' for label in labels)
-    match = re.search(rf"^\s*{kind}\s+{names}\s*\{{", text, re.M)
+    # [ \t]*, not \s*: with re.M, \s* would start the match at a blank line above the block
+    match = re.search(rf"^[ \t]*{kind}\s+{names}\s*\{{", text, re.M)
     return text.count("\n", 0, match.start()) + 1 if match else None

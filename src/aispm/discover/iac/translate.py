@@ -66,7 +66,24 @@ def _specs() -> dict[str, TypeSpec]:
         for key in ("terraform", "cloudformation", "arm"):
             if item.get(key):
                 out[item[key]] = spec
+        if str(item.get("cloudformation", "")).startswith("AWS::"):
+            out.setdefault(awscc_type(item["cloudformation"]), spec)
     return out
+
+
+def awscc_type(cloudformation_type: str) -> str:
+    """The AWS Cloud Control provider's name for a CloudFormation type (``AWS::SageMaker::
+    NotebookInstance`` -> ``awscc_sagemaker_notebook_instance``): the provider generates its
+    resources from the CloudFormation schemas, and their attributes are the schema's property
+    names in snake_case, nested objects included."""
+    _aws, service, resource = cloudformation_type.split("::")
+    return f"awscc_{service.lower()}_{snake(resource)}"
+
+
+def snake(name: str) -> str:
+    """``NotebookInstanceName`` -> ``notebook_instance_name`` (``KMSKeyId`` -> ``kms_key_id``)."""
+    spaced = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", name)
+    return re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", spaced).lower()
 
 
 def spec_for(declared_type: str) -> TypeSpec | None:
@@ -83,7 +100,8 @@ def live_key(spec: TypeSpec, key: str) -> str:
     """The live API's name for a declared attribute or property."""
     if key in spec.rename:
         return spec.rename[key]
-    return _style(spec.style, key)
+    styled = _style(spec.style, key)
+    return spec.rename.get(styled, styled)
 
 
 def translate(spec: TypeSpec, attrs: dict[str, JSON]) -> dict[str, JSON]:

@@ -17,35 +17,38 @@ from aispm.core.model import Inventory, Location
 from aispm.discover.base import Progress, no_progress
 from aispm.discover.kubernetes.graph import K8sGraph
 
-LISTS: tuple[tuple[str, str, str], ...] = (
-    # (path, apiVersion, kind) — RBAC first so links are complete when workloads arrive
-    ("/apis/rbac.authorization.k8s.io/v1/clusterroles", "rbac.authorization.k8s.io/v1", "ClusterRole"),
-    ("/apis/rbac.authorization.k8s.io/v1/roles", "rbac.authorization.k8s.io/v1", "Role"),
-    (
-        "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings",
-        "rbac.authorization.k8s.io/v1",
-        "ClusterRoleBinding",
-    ),
-    ("/apis/rbac.authorization.k8s.io/v1/rolebindings", "rbac.authorization.k8s.io/v1", "RoleBinding"),
-    ("/api/v1/configmaps", "v1", "ConfigMap"),
-    ("/api/v1/services", "v1", "Service"),
-    ("/apis/networking.k8s.io/v1/ingresses", "networking.k8s.io/v1", "Ingress"),
-    ("/apis/apps/v1/deployments", "apps/v1", "Deployment"),
-    ("/apis/apps/v1/statefulsets", "apps/v1", "StatefulSet"),
-    ("/apis/apps/v1/daemonsets", "apps/v1", "DaemonSet"),
-    ("/apis/batch/v1/jobs", "batch/v1", "Job"),
-    ("/apis/batch/v1/cronjobs", "batch/v1", "CronJob"),
-    ("/api/v1/pods", "v1", "Pod"),
-    ("/apis/serving.kserve.io/v1beta1/inferenceservices", "serving.kserve.io/v1beta1", "InferenceService"),
-    ("/apis/ray.io/v1/rayclusters", "ray.io/v1", "RayCluster"),
-    ("/apis/ray.io/v1/rayservices", "ray.io/v1", "RayService"),
-    (
-        "/apis/machinelearning.seldon.io/v1/seldondeployments",
-        "machinelearning.seldon.io/v1",
-        "SeldonDeployment",
-    ),
-    ("/apis/apps.nvidia.com/v1alpha1/nimservices", "apps.nvidia.com/v1alpha1", "NIMService"),
+_KINDS: tuple[tuple[str, str], ...] = (
+    # (apiVersion, kind) — RBAC first so links are complete when workloads arrive
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1", "Role"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"),
+    ("rbac.authorization.k8s.io/v1", "RoleBinding"),
+    ("v1", "ConfigMap"),
+    ("v1", "Service"),
+    ("networking.k8s.io/v1", "Ingress"),
+    ("apps/v1", "Deployment"),
+    ("apps/v1", "StatefulSet"),
+    ("apps/v1", "DaemonSet"),
+    ("batch/v1", "Job"),
+    ("batch/v1", "CronJob"),
+    ("v1", "Pod"),
+    ("serving.kserve.io/v1beta1", "InferenceService"),
+    ("ray.io/v1", "RayCluster"),
+    ("ray.io/v1", "RayService"),
+    ("machinelearning.seldon.io/v1", "SeldonDeployment"),
+    ("apps.nvidia.com/v1alpha1", "NIMService"),
 )
+
+
+def _list_path(api_version: str, kind: str) -> str:
+    """The path listing ``kind`` in every namespace: ``/api/v1/pods``, ``/apis/apps/v1/deployments``."""
+    plural = kind.lower() + ("es" if kind.endswith("ss") else "s")
+    return f"/{'api' if api_version == 'v1' else 'apis'}/{api_version}/{plural}"
+
+
+LISTS: tuple[tuple[str, str, str], ...] = tuple((_list_path(v, k), v, k) for v, k in _KINDS)
+"""(path, apiVersion, kind) of the lists read, in order."""
+
 _CORE = frozenset({"v1", "apps/v1", "batch/v1", "networking.k8s.io/v1", "rbac.authorization.k8s.io/v1"})
 
 
@@ -99,20 +102,13 @@ class KubernetesCollector:
                         header_params={"Accept": "application/json"},
                     )
                     data = json.loads(response[0].data if isinstance(response, tuple) else response.data)
-                except ApiException as exc:
-                    if exc.status == 404 and api_version not in _CORE:
+                except (ApiException, OSError, ValueError) as exc:
+                    if isinstance(exc, ApiException) and exc.status == 404 and api_version not in _CORE:
                         continue  # the custom resource is not installed
+                    reason = f"HTTP {exc.status} {exc.reason}" if isinstance(exc, ApiException) else str(exc)
                     out.warn(
                         self.name,
-                        f"cannot list {kind} ({path}): HTTP {exc.status} {exc.reason}",
-                        Location(uri=f"k8s://{context}{path}"),
-                        kind="coverage_gap",
-                    )
-                    continue
-                except (OSError, ValueError) as exc:
-                    out.warn(
-                        self.name,
-                        f"cannot list {kind} ({path}): {exc}",
+                        f"cannot list {kind} ({path}): {reason}",
                         Location(uri=f"k8s://{context}{path}"),
                         kind="coverage_gap",
                     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import yaml
+
 from aispm.core.ids import urn
 from aispm.core.model import JSON, Asset, AssetKind, Inventory, Location, RelationKind
 from aispm.discover.kubernetes.catalog import catalog
@@ -47,6 +49,7 @@ class K8sGraph:
     bindings: list[dict[str, Any]] = field(default_factory=list)
     roles: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     configmaps: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    configmap_data: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
 
     def add(self, obj: dict[str, Any], location: Location | None = None) -> None:
         """Add one object (a manifest document or an item of a list call)."""
@@ -81,17 +84,8 @@ class K8sGraph:
             props["exposure"] = _self_exposure(obj, props)
             wid = urn("k8s", "workload", self.scope, ns, kind, name)
             self.workloads[(ns, kind, name)] = _Workload(wid, props, location)
-            self.out.add(
-                Asset(
-                    id=wid,
-                    kind=AssetKind.WORKLOAD,
-                    name=f"{ns}/{kind}/{name}",
-                    provider="kubernetes",
-                    location=location,
-                    properties={**props, "scope": self.scope},
-                    tags=("kubernetes", *props["servers"]),
-                    source=self.source,
-                )
+            self._add_object(
+                wid, AssetKind.WORKLOAD, f"{ns}/{kind}/{name}", location, props, *props["servers"]
             )
             for model in props["models"]:
                 mid = urn("model", "model", "huggingface", str(model["model"]))
@@ -153,6 +147,7 @@ class K8sGraph:
                             "authenticated": any(a in annotations for a in INGRESS_AUTH_ANNOTATIONS),
                         }
                     )
+            self._config_auth(ns, wl)
             rbac = self._rbac(ns, str(wl.props.get("service_account") or "default"))
             cm_keys = self._configmap_keys(ns, wl.props)
             update: dict[str, JSON] = {"exposure": exposure, "rbac": rbac, "configmap_ai_keys": cm_keys}
@@ -162,28 +157,56 @@ class K8sGraph:
                         wl.props[key].append(item)
             self.out.add(Asset(wl.id, AssetKind.WORKLOAD, "", "kubernetes", properties=update))
 
+    def _config_auth(self, ns: str, wl: _Workload) -> None:
+        """Authentication a server turns on in a config file mounted from a ConfigMap (LiteLLM's
+        ``general_settings.master_key``): the workload's ``auth`` is recomputed with it."""
+        if wl.props.get("auth") is not False:
+            return
+        states: list[bool] = []
+        source = None
+        for c in wl.props.get("containers") or []:
+            spec = catalog().server(str(c.get("server") or ""))
+            if spec is None:
+                continue
+            enabled = bool(c.get("auth"))
+            path = _arg_value(c.get("argv") or [], str(spec.auth.get("config_arg") or ""))
+            if not enabled and path:
+                found = self._mounted_file(ns, c, path)
+                if found is not None and _config_enables(found[1], spec.auth.get("config_keys") or [], c):
+                    enabled, source = True, f"{found[0]} ({path})"
+            states.append(enabled)
+        if states and all(states) and source:
+            wl.props["auth"] = True
+            wl.props["auth_source"] = source
+            asset = self.out.get(wl.id)
+            if asset is not None and isinstance(asset.properties, dict):  # a merge keeps the first value
+                asset.properties["auth"] = True
+                asset.properties["auth_source"] = source
+
+    def _mounted_file(self, ns: str, container: dict[str, Any], path: str) -> tuple[str, str] | None:
+        """(``ConfigMap/<name>``, text) of the file at ``path`` when a ConfigMap is mounted there."""
+        for mount in container.get("config_mounts") or []:
+            base = str(mount.get("path") or "").rstrip("/")
+            if mount.get("sub_path"):
+                key = str(mount["sub_path"]) if path == base else None
+            else:
+                key = path[len(base) + 1 :] if path.startswith(base + "/") else None
+            data = self.configmap_data.get((ns, str(mount.get("configmap"))))
+            if key and data is not None and key in data:
+                return f"ConfigMap/{mount.get('configmap')}", data[key]
+        return None
+
     def _service_asset(self, svc: dict[str, Any], ns: str, name: str, location: Location | None) -> str:
         spec = svc.get("spec") or {}
         sid = urn("k8s", "service", self.scope, ns, name)
-        self.out.add(
-            Asset(
-                id=sid,
-                kind=AssetKind.MODEL_ENDPOINT,
-                name=f"{ns}/Service/{name}",
-                provider="kubernetes",
-                location=location,
-                properties={
-                    "namespace": ns,
-                    "name": name,
-                    "type": spec.get("type") or "ClusterIP",
-                    "ports": [p for p in spec.get("ports") or [] if isinstance(p, dict)],
-                    "selector": spec.get("selector") or {},
-                    "scope": self.scope,
-                },
-                tags=("kubernetes",),
-                source=self.source,
-            )
-        )
+        properties: dict[str, JSON] = {
+            "namespace": ns,
+            "name": name,
+            "type": spec.get("type") or "ClusterIP",
+            "ports": [p for p in spec.get("ports") or [] if isinstance(p, dict)],
+            "selector": spec.get("selector") or {},
+        }
+        self._add_object(sid, AssetKind.MODEL_ENDPOINT, f"{ns}/Service/{name}", location, properties)
         return sid
 
     def _rbac(self, ns: str, sa: str) -> list[dict[str, JSON]]:
@@ -213,6 +236,8 @@ class K8sGraph:
 
     def _configmap(self, obj: dict[str, Any], ns: str, name: str, location: Location | None) -> None:
         data = obj.get("data") or {}
+        if isinstance(data, dict):
+            self.configmap_data[(ns, name)] = {str(k): str(v) for k, v in data.items() if v is not None}
         keys = [
             str(k)
             for k, v in data.items()
@@ -221,21 +246,33 @@ class K8sGraph:
         self.configmaps[(ns, name)] = keys
         if not keys:
             return
+        self._add_object(
+            urn("k8s", "configmap", self.scope, ns, name),
+            AssetKind.DATA_STORE,
+            f"{ns}/ConfigMap/{name}",
+            location,
+            {"namespace": ns, "name": name, "workload_kind": "ConfigMap", "ai_key_names": keys},
+        )
+
+    def _add_object(
+        self,
+        asset_id: str,
+        kind: AssetKind,
+        name: str,
+        location: Location | None,
+        properties: dict[str, Any],
+        *tags: str,
+    ) -> None:
+        """Add the asset of a Kubernetes object of this scope (``scope`` joins its properties)."""
         self.out.add(
             Asset(
-                id=urn("k8s", "configmap", self.scope, ns, name),
-                kind=AssetKind.DATA_STORE,
-                name=f"{ns}/ConfigMap/{name}",
+                id=asset_id,
+                kind=kind,
+                name=name,
                 provider="kubernetes",
                 location=location,
-                properties={
-                    "namespace": ns,
-                    "name": name,
-                    "workload_kind": "ConfigMap",
-                    "ai_key_names": keys,
-                    "scope": self.scope,
-                },
-                tags=("kubernetes",),
+                properties={**properties, "scope": self.scope},
+                tags=("kubernetes", *tags),
                 source=self.source,
             )
         )
@@ -253,6 +290,39 @@ class K8sGraph:
                         {"container": c.get("name"), "configmap": env.get("configmap"), "key": env.get("key")}
                     )
         return out
+
+
+def _arg_value(argv: list[Any], flag: str) -> str | None:
+    """The value given to ``flag`` (``--config x`` or ``--config=x``)."""
+    if not flag:
+        return None
+    for i, arg in enumerate(argv):
+        text = str(arg)
+        if text == flag and i + 1 < len(argv):
+            return str(argv[i + 1])
+        if text.startswith(flag + "="):
+            return text.split("=", 1)[1]
+    return None
+
+
+def _config_enables(text: str, keys: list[str], container: dict[str, Any]) -> bool:
+    """Whether a YAML config sets one of the dotted ``keys``; a value ``os.environ/NAME`` counts
+    only when the container sets NAME (directly or from a Secret)."""
+    try:
+        config = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return False
+    env = {str(e.get("name")) for e in container.get("env") or [] if isinstance(e, dict)}
+    for key in keys:
+        value: Any = config
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, str) and value.startswith("os.environ/"):
+            if value.split("/", 1)[1] in env:
+                return True
+        elif value:
+            return True
+    return False
 
 
 def _ingress_backends(ing: dict[str, Any]) -> set[str]:

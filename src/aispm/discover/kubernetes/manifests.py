@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -61,6 +62,8 @@ class KubernetesManifestAnalyzer:
         return graph
 
     def analyze(self, file: SourceFile, out: Inventory) -> None:
+        if _in_chart_templates(file.path):
+            return  # rendered by the Helm analyzer with the chart's values (and conditions)
         text = file.text()
         if "{{" in text:
             return  # a template (Helm): rendered by the Helm analyzer
@@ -71,6 +74,14 @@ class KubernetesManifestAnalyzer:
             out.warn(self.name, f"not valid YAML/JSON: {first[:200]}", file.location())
             return
         add_documents(self.graph(file, out), file, docs, out)
+
+
+def _in_chart_templates(path: Path) -> bool:
+    """A file under a Helm chart's ``templates/`` (a chart may install it or not)."""
+    for parent in path.parents:
+        if parent.name == "templates" and (parent.parent / "Chart.yaml").is_file():
+            return True
+    return False
 
 
 def add_documents(

@@ -17,6 +17,7 @@ from aispm.core.redact import redact
 from aispm.discover.kubernetes.catalog import ServerSpec, catalog, image_pinned, image_registry, match_server
 
 POD_OWNERS = {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController"}
+_POD_KINDS = POD_OWNERS | {"Pod", "CronJob"}
 _HF_ID = re.compile(r"^(?:hf://|huggingface://)?([A-Za-z0-9][\w.-]*/[\w.-]+)(?:@([\w.-]+))?$")
 
 
@@ -43,6 +44,8 @@ def pod_specs(obj: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any], dict[s
                 template.get("spec") or {},
                 template.get("metadata") or {},
             )
+    elif kind in ("ServingRuntime", "ClusterServingRuntime"):
+        yield "runtime", spec, {}  # a pod spec (containers, volumes ...) KServe copies into predictors
     elif kind == "InferenceService":
         for role in ("predictor", "transformer", "explainer"):
             part = spec.get(role)
@@ -100,17 +103,22 @@ def describe(obj: dict[str, Any]) -> dict[str, JSON] | None:
             if isinstance(volume, dict) and isinstance(volume.get("hostPath"), dict):
                 host_paths.append(str(volume["hostPath"].get("path")))
         pod_privileged = bool((pod.get("securityContext") or {}).get("privileged"))
+        volumes = {
+            str(v.get("name")): v for v in pod.get("volumes") or [] if isinstance(v, dict) and v.get("name")
+        }
         for c in [*(pod.get("initContainers") or []), *(pod.get("containers") or [])]:
             if not isinstance(c, dict):
                 continue
-            info = _container(c, role, pod_privileged)
+            info = _container(c, role, pod_privileged, volumes)
             containers.append(info)
             gpus += int(info["gpu"])
             server = match_server(str(c.get("image", "")), " ".join(_argv(c)))
             if server is not None:
                 if server.id not in servers:
                     servers.append(server.id)
-                auth_states.append(_auth(server, c))
+                info["server"] = server.id
+                info["auth"] = _auth(server, c)
+                auth_states.append(bool(info["auth"]))
                 models.extend(_models(server, c))
     if crd_server and crd_server not in servers:
         servers.insert(0, crd_server)
@@ -123,6 +131,8 @@ def describe(obj: dict[str, Any]) -> dict[str, JSON] | None:
                 for k in ("security.opendatahub.io/enable-auth", "serving.kserve.io/enable-auth")
             )
         )
+    if kind in _POD_KINDS and containers and not any(c.get("image") for c in containers):
+        return None  # no container names an image: a patch (Kustomize overlay), not a deployable object
     if crd_server:
         reasons.append(f"custom resource {kind}")
     if any(s for s in servers if s != crd_server):
@@ -161,7 +171,28 @@ def _argv(c: dict[str, Any]) -> list[str]:
     return [str(a) for a in [*(c.get("command") or []), *(c.get("args") or [])]]
 
 
-def _container(c: dict[str, Any], role: str, pod_privileged: bool) -> dict[str, JSON]:
+def _config_mounts(c: dict[str, Any], volumes: dict[str, dict[str, Any]]) -> list[dict[str, JSON]]:
+    """ConfigMaps the container mounts: ``{path, sub_path, configmap}``."""
+    out: list[dict[str, JSON]] = []
+    for mount in c.get("volumeMounts") or []:
+        if not isinstance(mount, dict):
+            continue
+        volume = volumes.get(str(mount.get("name"))) or {}
+        source = volume.get("configMap")
+        if isinstance(source, dict) and source.get("name"):
+            out.append(
+                {
+                    "path": mount.get("mountPath"),
+                    "sub_path": mount.get("subPath"),
+                    "configmap": source["name"],
+                }
+            )
+    return out
+
+
+def _container(
+    c: dict[str, Any], role: str, pod_privileged: bool, volumes: dict[str, dict[str, Any]] | None = None
+) -> dict[str, JSON]:
     sc = c.get("securityContext") or {}
     resources = c.get("resources") or {}
     gpu = 0
@@ -192,6 +223,7 @@ def _container(c: dict[str, Any], role: str, pod_privileged: bool) -> dict[str, 
         "allow_privilege_escalation": sc.get("allowPrivilegeEscalation"),
         "capabilities_add": list((sc.get("capabilities") or {}).get("add") or []),
         "gpu": gpu,
+        "config_mounts": _config_mounts(c, volumes or {}),
     }
 
 

@@ -14,6 +14,7 @@ from aispm.posture.checks.aws_common import (
     fail,
     gap_unknowns,
     linked,
+    needs,
     per_resource,
     region_of,
     resources,
@@ -219,18 +220,15 @@ def agent_role_shared(inventory: Inventory, policy: Policy) -> Iterator[Finding]
 
 @check("AISPM-AWS-032")
 def custom_model_cmk(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    def test(m: Asset) -> str | None:
-        return None if m.properties.get("modelKmsKeyArn") else "is encrypted with an AWS-owned key, not a CMK"
-
+    test = needs("modelKmsKeyArn", "is encrypted with an AWS-owned key, not a CMK")
     yield from per_resource("AISPM-AWS-032", inventory, "bedrock:custom-model", BR, "custom model", test)
 
 
 @check("AISPM-AWS-033")
 def knowledge_base_cmk(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    def test(ds: Asset) -> str | None:
-        key = dig(ds.properties, "serverSideEncryptionConfiguration", "kmsKeyArn")
-        return None if key else "is encrypted with an AWS-owned key, not a CMK"
-
+    test = needs(
+        "serverSideEncryptionConfiguration.kmsKeyArn", "is encrypted with an AWS-owned key, not a CMK"
+    )
     yield from per_resource(
         "AISPM-AWS-033", inventory, "bedrock:data-source", AGENTS, "knowledge base data source", test
     )
@@ -238,9 +236,7 @@ def knowledge_base_cmk(inventory: Inventory, policy: Policy) -> Iterator[Finding
 
 @check("AISPM-AWS-034")
 def prompt_cmk(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    def test(p: Asset) -> str | None:
-        return None if p.properties.get("customerEncryptionKeyArn") else "is not encrypted with a CMK"
-
+    test = needs("customerEncryptionKeyArn", "is not encrypted with a CMK")
     yield from per_resource("AISPM-AWS-034", inventory, "bedrock:prompt", AGENTS, "prompt", test)
 
 
@@ -293,7 +289,5 @@ def no_bedrock_vpc_endpoints(inventory: Inventory, policy: Policy) -> Iterator[F
 
 @check("AISPM-AWS-052")
 def agent_cmk(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    def test(a: Asset) -> str | None:
-        return None if a.properties.get("customerEncryptionKeyArn") else "is not encrypted with a CMK"
-
+    test = needs("customerEncryptionKeyArn", "is not encrypted with a CMK")
     yield from per_resource("AISPM-AWS-052", inventory, "bedrock:agent", AGENTS, "agent", test)

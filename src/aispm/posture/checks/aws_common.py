@@ -8,7 +8,9 @@ data comes from a service that was not read completely reports ``unknown`` there
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -76,17 +78,7 @@ def unknown(
     discriminator: str = "",
 ) -> Finding:
     """The check could not decide on ``asset`` because data it needs is missing."""
-    f = fail(rule_id, asset, message, evidence, discriminator)
-    return Finding(
-        f.rule_id,
-        f.asset_id,
-        f.severity,
-        f.message,
-        f.location,
-        f.evidence,
-        f.discriminator,
-        status="unknown",
-    )
+    return replace(fail(rule_id, asset, message, evidence, discriminator), status="unknown")
 
 
 def gaps(inventory: Inventory, services: Iterable[str]) -> Iterator[tuple[Asset, str, str, str]]:
@@ -232,6 +224,38 @@ def per_resource(
         else:
             yield fail(rule_id, asset, f"{what} {name} {verdict}", shown)
     yield from gap_unknowns(rule_id, inventory, services, f"{what}s")
+
+
+def needs(path: str, message: str, expected: str | bool | None = None) -> Callable[[Asset], str | None]:
+    """A :func:`per_resource` test that fails with ``message`` unless the property at the dotted
+    ``path`` is set, or is ``expected`` when given (a boolean by identity, a string by equality)."""
+    keys = path.split(".")
+
+    def test(asset: Asset) -> str | None:
+        value = dig(asset.properties, *keys)
+        if undetermined(value) and (expected is not None or not _resource_attribute(value)):
+            return Unknown(f"{path} is not known before apply ({str(value)[:80]})")
+        if expected is None:
+            ok = bool(value)
+        else:
+            ok = value is expected if isinstance(expected, bool) else value == expected
+        return None if ok else message
+
+    return test
+
+
+_RESOURCE_ATTRIBUTE = re.compile(r"^\$\{(?:data\.)?[a-z][a-z0-9_]*\.[\w-]+(?:\[[^\]]+\])?(?:\.[\w-]+)+\}$")
+
+
+def _resource_attribute(value: Any) -> bool:
+    """``${aws_kms_key.k.arn}``: set, though its value is only known after apply."""
+    return isinstance(value, str) and bool(_RESOURCE_ATTRIBUTE.match(value))
+
+
+def undetermined(value: Any) -> bool:
+    """A value infrastructure as code leaves to apply time (``${var.x}``, ``${aws_kms_key.k.arn}``
+    ...): a rule cannot pass or fail on it."""
+    return isinstance(value, str) and "${" in value
 
 
 def pick(asset: Asset, *keys: str) -> dict[str, JSON]:

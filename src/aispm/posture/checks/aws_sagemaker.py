@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from aispm.core.model import JSON, Asset, Finding, Inventory
 from aispm.posture.checks.aws_common import (
@@ -11,6 +11,7 @@ from aispm.posture.checks.aws_common import (
     dig,
     fail,
     gap_unknowns,
+    needs,
     per_resource,
     pick,
     region_of,
@@ -23,45 +24,48 @@ from aispm.posture.registry import check
 
 SM = ("sagemaker",)
 NOTEBOOK = "sagemaker:notebook-instance"
+TRAINING = "sagemaker:training-job"
+ENDPOINT_CONFIG = "sagemaker:endpoint-config"
+DQ_JOB = "sagemaker:data-quality-job-definition"
 
 
-def _direct_internet(nb: Asset) -> str | None:
-    return None if nb.properties.get("DirectInternetAccess") == "Disabled" else "has direct internet access"
-
-
-def _root(nb: Asset) -> str | None:
-    return None if nb.properties.get("RootAccess") == "Disabled" else "gives users root access"
+def _each(
+    rule_id: str,
+    inventory: Inventory,
+    resource_type: str,
+    what: str,
+    test: Callable[[Asset], str | None],
+    *shown: str,
+) -> Iterator[Finding]:
+    """``per_resource`` over SageMaker with the ``shown`` properties as evidence (none if empty)."""
+    evidence: Callable[[Asset], dict[str, JSON]] | None = (lambda a: pick(a, *shown)) if shown else None
+    yield from per_resource(rule_id, inventory, resource_type, SM, what, test, evidence)
 
 
 @check("AISPM-AWS-001")
 def notebook_direct_internet(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    def ev(nb: Asset) -> dict[str, JSON]:
-        return pick(nb, "DirectInternetAccess", "SubnetId")
-
-    yield from per_resource("AISPM-AWS-001", inventory, NOTEBOOK, SM, "notebook", _direct_internet, ev)
+    test = needs("DirectInternetAccess", "has direct internet access", "Disabled")
+    yield from _each(
+        "AISPM-AWS-001", inventory, NOTEBOOK, "notebook", test, "DirectInternetAccess", "SubnetId"
+    )
 
 
 @check("AISPM-AWS-002")
 def notebook_root_access(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    yield from per_resource(
-        "AISPM-AWS-002", inventory, NOTEBOOK, SM, "notebook", _root, lambda a: pick(a, "RootAccess")
-    )
+    test = needs("RootAccess", "gives users root access", "Disabled")
+    yield from _each("AISPM-AWS-002", inventory, NOTEBOOK, "notebook", test, "RootAccess")
 
 
 @check("AISPM-AWS-003")
 def notebook_not_in_vpc(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    def test(nb: Asset) -> str | None:
-        return None if nb.properties.get("SubnetId") else "is not attached to a VPC subnet"
-
-    yield from per_resource("AISPM-AWS-003", inventory, NOTEBOOK, SM, "notebook", test)
+    test = needs("SubnetId", "is not attached to a VPC subnet")
+    yield from _each("AISPM-AWS-003", inventory, NOTEBOOK, "notebook", test)
 
 
 @check("AISPM-AWS-004")
 def notebook_not_kms(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    def test(nb: Asset) -> str | None:
-        return None if nb.properties.get("KmsKeyId") else "stores its volume without a KMS key"
-
-    yield from per_resource("AISPM-AWS-004", inventory, NOTEBOOK, SM, "notebook", test)
+    test = needs("KmsKeyId", "stores its volume without a KMS key")
+    yield from _each("AISPM-AWS-004", inventory, NOTEBOOK, "notebook", test)
 
 
 @check("AISPM-AWS-005")
@@ -79,41 +83,31 @@ def notebook_secrets(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
             )
 
 
-def _isolation(asset: Asset) -> str | None:
-    return (
-        None if asset.properties.get("EnableNetworkIsolation") is True else "runs without network isolation"
-    )
-
-
-def _vpc(asset: Asset) -> str | None:
-    return None if dig(asset.properties, "VpcConfig", "Subnets") else "is not attached to a VPC"
+_isolation = needs("EnableNetworkIsolation", "runs without network isolation", True)
+_vpc = needs("VpcConfig.Subnets", "is not attached to a VPC")
 
 
 @check("AISPM-AWS-006")
 def model_network_isolation(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    yield from per_resource("AISPM-AWS-006", inventory, "sagemaker:model", SM, "model", _isolation)
+    yield from _each("AISPM-AWS-006", inventory, "sagemaker:model", "model", _isolation)
 
 
 @check("AISPM-AWS-007")
 def model_vpc(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    yield from per_resource("AISPM-AWS-007", inventory, "sagemaker:model", SM, "model", _vpc)
+    yield from _each("AISPM-AWS-007", inventory, "sagemaker:model", "model", _vpc)
 
 
 @check("AISPM-AWS-008")
 def training_network_isolation(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    yield from per_resource(
-        "AISPM-AWS-008", inventory, "sagemaker:training-job", SM, "training job", _isolation
-    )
+    yield from _each("AISPM-AWS-008", inventory, TRAINING, "training job", _isolation)
 
 
 @check("AISPM-AWS-009")
 def training_intercontainer_encryption(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    def test(job: Asset) -> str | None:
-        if job.properties.get("EnableInterContainerTrafficEncryption") is True:
-            return None
-        return "sends traffic between training containers unencrypted"
-
-    yield from per_resource("AISPM-AWS-009", inventory, "sagemaker:training-job", SM, "training job", test)
+    test = needs(
+        "EnableInterContainerTrafficEncryption", "sends traffic between training containers unencrypted", True
+    )
+    yield from _each("AISPM-AWS-009", inventory, TRAINING, "training job", test)
 
 
 @check("AISPM-AWS-010")
@@ -126,22 +120,18 @@ def training_volume_output_kms(inventory: Inventory, policy: Policy) -> Iterator
             missing.append("output artifacts")
         return f"does not encrypt its {' and '.join(missing)} with a KMS key" if missing else None
 
-    yield from per_resource("AISPM-AWS-010", inventory, "sagemaker:training-job", SM, "training job", test)
+    yield from _each("AISPM-AWS-010", inventory, TRAINING, "training job", test)
 
 
 @check("AISPM-AWS-011")
 def training_vpc(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    yield from per_resource("AISPM-AWS-011", inventory, "sagemaker:training-job", SM, "training job", _vpc)
+    yield from _each("AISPM-AWS-011", inventory, TRAINING, "training job", _vpc)
 
 
 @check("AISPM-AWS-012")
 def endpoint_config_kms(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    def test(cfg: Asset) -> str | None:
-        return None if cfg.properties.get("KmsKeyId") else "attaches ML storage volumes without a KMS key"
-
-    yield from per_resource(
-        "AISPM-AWS-012", inventory, "sagemaker:endpoint-config", SM, "endpoint configuration", test
-    )
+    test = needs("KmsKeyId", "attaches ML storage volumes without a KMS key")
+    yield from _each("AISPM-AWS-012", inventory, ENDPOINT_CONFIG, "endpoint configuration", test)
 
 
 @check("AISPM-AWS-013")
@@ -157,9 +147,7 @@ def endpoint_config_single_instance(inventory: Inventory, policy: Policy) -> Ite
         ]
         return f"runs production variant(s) {', '.join(single)} on a single instance" if single else None
 
-    yield from per_resource(
-        "AISPM-AWS-013", inventory, "sagemaker:endpoint-config", SM, "endpoint configuration", test
-    )
+    yield from _each("AISPM-AWS-013", inventory, ENDPOINT_CONFIG, "endpoint configuration", test)
 
 
 @check("AISPM-AWS-014")
@@ -171,9 +159,7 @@ def domain_iam_auth(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
             else None
         )
 
-    yield from per_resource(
-        "AISPM-AWS-014", inventory, "sagemaker:domain", SM, "domain", test, lambda a: pick(a, "AuthMode")
-    )
+    yield from _each("AISPM-AWS-014", inventory, "sagemaker:domain", "domain", test, "AuthMode")
 
 
 @check("AISPM-AWS-015")
@@ -184,7 +170,7 @@ def endpoint_not_monitored(inventory: Inventory, policy: Policy) -> Iterator[Fin
             return Unknown("its monitoring schedules were not inventoried")
         return None if schedules else "has no Model Monitor schedule"
 
-    yield from per_resource("AISPM-AWS-015", inventory, "sagemaker:endpoint", SM, "endpoint", test)
+    yield from _each("AISPM-AWS-015", inventory, "sagemaker:endpoint", "endpoint", test)
 
 
 def _regions_with_models(inventory: Inventory) -> Iterator[tuple[Asset, str]]:
@@ -263,99 +249,59 @@ def notebook_imds_v1(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
             return Unknown("its instance metadata service configuration was not returned")
         return None if str(version) == "2" else "accepts IMDSv1 requests (minimum IMDS version 1)"
 
-    yield from per_resource(
-        "AISPM-AWS-050",
-        inventory,
-        NOTEBOOK,
-        SM,
-        "notebook",
-        test,
-        lambda a: pick(a, "InstanceMetadataServiceConfiguration"),
+    yield from _each(
+        "AISPM-AWS-050", inventory, NOTEBOOK, "notebook", test, "InstanceMetadataServiceConfiguration"
     )
 
 
 @check("AISPM-AWS-051")
 def domain_not_cmk(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    def test(domain: Asset) -> str | None:
-        return (
-            None if domain.properties.get("KmsKeyId") else "is not encrypted with a customer-managed KMS key"
-        )
-
-    yield from per_resource("AISPM-AWS-051", inventory, "sagemaker:domain", SM, "domain", test)
-
-
-DQ_JOB = "sagemaker:data-quality-job-definition"
+    test = needs("KmsKeyId", "is not encrypted with a customer-managed KMS key")
+    yield from _each("AISPM-AWS-051", inventory, "sagemaker:domain", "domain", test)
 
 
 @check("AISPM-AWS-053")
 def data_quality_output_kms(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    def test(job: Asset) -> str | None:
-        if dig(job.properties, "DataQualityJobOutputConfig", "KmsKeyId"):
-            return None
-        return "writes its monitoring results without a KMS key"
-
-    yield from per_resource(
-        "AISPM-AWS-053",
-        inventory,
-        DQ_JOB,
-        SM,
-        "data quality job definition",
-        test,
-        lambda a: pick(a, "DataQualityJobOutputConfig"),
+    test = needs("DataQualityJobOutputConfig.KmsKeyId", "writes its monitoring results without a KMS key")
+    yield from _each(
+        "AISPM-AWS-053", inventory, DQ_JOB, "data quality job definition", test, "DataQualityJobOutputConfig"
     )
 
 
 @check("AISPM-AWS-054")
 def data_quality_volume_kms(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    def test(job: Asset) -> str | None:
-        if dig(job.properties, "JobResources", "ClusterConfig", "VolumeKmsKeyId"):
-            return None
-        return "stores its ML storage volume without a KMS key"
-
-    yield from per_resource(
-        "AISPM-AWS-054",
-        inventory,
-        DQ_JOB,
-        SM,
-        "data quality job definition",
-        test,
-        lambda a: pick(a, "JobResources"),
+    test = needs(
+        "JobResources.ClusterConfig.VolumeKmsKeyId", "stores its ML storage volume without a KMS key"
     )
+    yield from _each("AISPM-AWS-054", inventory, DQ_JOB, "data quality job definition", test, "JobResources")
 
 
 @check("AISPM-AWS-055")
 def data_quality_intercontainer_encryption(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    def test(job: Asset) -> str | None:
-        if dig(job.properties, "NetworkConfig", "EnableInterContainerTrafficEncryption") is True:
-            return None
-        return "sends traffic between monitoring instances unencrypted"
-
-    yield from per_resource(
-        "AISPM-AWS-055",
-        inventory,
-        DQ_JOB,
-        SM,
-        "data quality job definition",
-        test,
-        lambda a: pick(a, "NetworkConfig"),
+    test = needs(
+        "NetworkConfig.EnableInterContainerTrafficEncryption",
+        "sends traffic between monitoring instances unencrypted",
+        True,
     )
+    yield from _each("AISPM-AWS-055", inventory, DQ_JOB, "data quality job definition", test, "NetworkConfig")
 
 
 @check("AISPM-AWS-056")
 def flow_definition_output_kms(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    def test(flow: Asset) -> str | None:
-        return (
-            None
-            if dig(flow.properties, "OutputConfig", "KmsKeyId")
-            else "writes its output without a KMS key"
-        )
+    test = needs("OutputConfig.KmsKeyId", "writes its output without a KMS key")
+    yield from _each(
+        "AISPM-AWS-056", inventory, "sagemaker:flow-definition", "flow definition", test, "OutputConfig"
+    )
 
-    yield from per_resource(
-        "AISPM-AWS-056",
-        inventory,
-        "sagemaker:flow-definition",
-        SM,
-        "flow definition",
-        test,
-        lambda a: pick(a, "OutputConfig"),
+
+@check("AISPM-AWS-057")
+def domain_public_internet(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
+    # Omitted means PublicInternetOnly, the API's (and both IaC providers') default.
+    test = needs(
+        "AppNetworkAccessType",
+        "lets its Studio apps reach the internet directly (AppNetworkAccessType PublicInternetOnly)",
+        "VpcOnly",
+    )
+    yield from _each(
+        "AISPM-AWS-057", inventory, "sagemaker:domain", "domain", test, "AppNetworkAccessType", "VpcId"
     )

@@ -47,15 +47,9 @@ def pickle_family_load(inventory: Inventory, policy: Policy) -> Iterator[Finding
 
 @check("AISPM-CODE-003")
 def numpy_allow_pickle(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    for call in iter_calls(inventory, "numpy_load"):
-        if call.keywords.get("allow_pickle") is not True:
-            continue
-        yield call_finding(
-            "AISPM-CODE-003",
-            call,
-            f"{call.function}({_first(call.args)}, allow_pickle=True) at {call.location} unpickles "
-            "object arrays",
-        )
+    yield from _calls_passing(
+        "AISPM-CODE-003", inventory, "numpy_load", "allow_pickle", True, "unpickles object arrays"
+    )
 
 
 @check("AISPM-CODE-004")
@@ -81,15 +75,27 @@ def yaml_unsafe_load(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
 
 @check("AISPM-CODE-005")
 def keras_unsafe_mode(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    for call in iter_calls(inventory, "keras_load"):
-        if call.keywords.get("safe_mode") is not False:
-            continue
-        yield call_finding(
-            "AISPM-CODE-005",
-            call,
-            f"{call.function}({_first(call.args)}, safe_mode=False) at {call.location} deserialises "
-            "Lambda layers with arbitrary code",
-        )
+    yield from _calls_passing(
+        "AISPM-CODE-005",
+        inventory,
+        "keras_load",
+        "safe_mode",
+        False,
+        "deserialises Lambda layers with arbitrary code",
+    )
+
+
+def _calls_passing(
+    rule_id: str, inventory: Inventory, group: str, keyword: str, value: bool, effect: str
+) -> Iterator[Finding]:
+    """A finding for each watched call of ``group`` that passes the literal ``keyword=value``."""
+    for call in iter_calls(inventory, group):
+        if call.keywords.get(keyword) is value:
+            yield call_finding(
+                rule_id,
+                call,
+                f"{call.function}({_first(call.args)}, {keyword}={value}) at {call.location} {effect}",
+            )
 
 
 def _first(args: tuple[object, ...]) -> str:

@@ -6,6 +6,7 @@ Properties follow the Google API field names (``gceSetup.disablePublicIp``, ``en
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 from aispm.core.model import Asset, Finding, Inventory
@@ -36,17 +37,29 @@ def _dig(value: Any, *path: str) -> Any:
     return value
 
 
+def _undetermined(value: Any) -> bool:
+    """A setting infrastructure as code leaves to apply time (``${var.x}``)."""
+    return isinstance(value, str) and "${" in value
+
+
+def _unknown(rule_id: str, asset: Asset, what: str, value: Any) -> Finding:
+    message = f"{asset.name}: {what} is not known before apply ({str(value)[:80]})"
+    return replace(finding(rule_id, asset, message, evidence={what: value}), status="unknown")
+
+
 @check("AISPM-GCP-001")
 def notebook_public_ip(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
     for asset in gcp(inventory, INSTANCE, RUNTIME):
         p = asset.properties
         if "gceSetup" in p:
-            private = _dig(p, "gceSetup", "disablePublicIp") is True
+            setting = _dig(p, "gceSetup", "disablePublicIp")
         elif "virtualMachine" in p:
-            private = _dig(p, "virtualMachine", "virtualMachineConfig", "internalIpOnly") is True
+            setting = _dig(p, "virtualMachine", "virtualMachineConfig", "internalIpOnly")
         else:
-            private = p.get("noPublicIp") is True
-        if not private:
+            setting = p.get("noPublicIp")
+        if _undetermined(setting):
+            yield _unknown("AISPM-GCP-001", asset, "the public IP setting", setting)
+        elif setting is not True:
             yield finding("AISPM-GCP-001", asset, f"Vertex AI notebook {asset.name} has a public IP address")
 
 
@@ -93,6 +106,9 @@ def notebook_not_shielded(inventory: Inventory, policy: Policy) -> Iterator[Find
             else p.get("shieldedInstanceConfig")
         )
         shielded = shielded if isinstance(shielded, dict) else {}
+        if any(_undetermined(shielded.get(k)) for k in shielded):
+            yield _unknown("AISPM-GCP-004", asset, "shieldedInstanceConfig", shielded)
+            continue
         missing = [
             k
             for k in ("enableSecureBoot", "enableIntegrityMonitoring", "enableVtpm")

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 from aispm.core.model import Asset, AssetKind, Finding, Inventory
 from aispm.posture.helpers import ALL_INTERFACES, finding, is_local_host, reference, url_parts
@@ -99,29 +100,55 @@ def all_interfaces_endpoint(inventory: Inventory, policy: Policy) -> Iterator[Fi
         )
 
 
+def _names_to_retire(model: Asset, vendors: Mapping[str, str]) -> list[tuple[str, str]]:
+    """``(provider, model name)`` pairs to look up in ``deprecated_models``: the model's own, and
+    for a name with a vendor prefix (``openai/gpt-4`` through OpenRouter or any other gateway)
+    the vendor's (``model_vendor_prefixes``).  Hub repositories (with ``revision``) are not
+    vendor-prefixed names."""
+    name, provider = _model_id(model).lower(), _model_provider(model).lower()
+    pairs = [(provider, name)]
+    prefix, _, rest = name.partition("/")
+    vendor = vendors.get(prefix)
+    if rest and vendor and "revision" not in model.properties:
+        pairs.append((str(vendor).lower(), rest))
+    return pairs
+
+
+def _retired_entry(
+    pairs: list[tuple[str, str]], retired: list[Mapping[str, Any]]
+) -> tuple[Mapping[str, Any], str] | None:
+    """The first ``deprecated_models`` entry a pair matches, with the provider it matched; an
+    entry's provider matches a provider slug or a part of it (``openai`` in ``azure-openai``)."""
+    for entry in retired:
+        pattern, owner = str(entry["pattern"]).lower(), str(entry["provider"])
+        for provider, name in pairs:
+            if owner in provider.split("-") and fnmatch.fnmatchcase(name, pattern):
+                return entry, provider
+    return None
+
+
 @check("AISPM-GOV-005")
 def deprecated_model(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    retired = reference()["deprecated_models"]
+    data = reference()
+    retired, vendors = data["deprecated_models"], data.get("model_vendor_prefixes") or {}
     for model in inventory.of_kind(AssetKind.MODEL):
-        name = _model_id(model).lower()
         provider = _model_provider(model).lower()
-        entry = next(
-            (
-                e
-                for e in retired
-                if fnmatch.fnmatchcase(name, str(e["pattern"]).lower())
-                and e["provider"] in provider.split("-")
-            ),
-            None,
-        )
-        if entry is None:
+        found = _retired_entry(_names_to_retire(model, vendors), retired)
+        if found is None:
             continue
+        entry, vendor = found
+        by = "the provider" if vendor == provider else f"its vendor {vendor}"
         yield finding(
             "AISPM-GOV-005",
             model,
-            f"model {_model_id(model)} ({provider}) is retired or deprecated by the provider; "
+            f"model {_model_id(model)} ({provider}) is retired or deprecated by {by}; "
             f"replacement: {entry['replacement']}",
-            evidence={"model": _model_id(model), "provider": provider, "replacement": entry["replacement"]},
+            evidence={
+                "model": _model_id(model),
+                "provider": provider,
+                "vendor": vendor,
+                "replacement": entry["replacement"],
+            },
         )
 
 

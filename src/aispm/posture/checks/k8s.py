@@ -21,6 +21,15 @@ def _containers(wl: Asset) -> list[dict[str, Any]]:
     return [c for c in as_list(wl.properties.get("containers")) if isinstance(c, dict)]
 
 
+def _ai_key_env(inventory: Inventory) -> Iterator[tuple[Asset, dict[str, Any], dict[str, Any]]]:
+    """``(workload, container, env entry)`` of every environment variable that holds an AI key."""
+    for wl in workloads(inventory):
+        for c in _containers(wl):
+            for env in as_list(c.get("env")):
+                if env.get("ai_key"):
+                    yield wl, c, env
+
+
 def _server(wl: Asset) -> str:
     return str(wl.properties.get("server") or "AI workload")
 
@@ -54,21 +63,15 @@ def exposed_without_auth(inventory: Inventory, policy: Policy) -> Iterator[Findi
 
 @check("AISPM-K8S-002")
 def literal_ai_key_in_env(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    for wl in workloads(inventory):
-        for c in _containers(wl):
-            for env in as_list(c.get("env")):
-                if env.get("ai_key") and env.get("source") == "value" and not env.get("empty"):
-                    yield finding(
-                        "AISPM-K8S-002",
-                        wl,
-                        f"{wl.name}: container {c.get('name')} has AI key {env.get('name')} as a literal",
-                        evidence={
-                            "container": c.get("name"),
-                            "variable": env.get("name"),
-                            "value": env.get("value"),
-                        },
-                        discriminator=f"{c.get('name')}|{env.get('name')}",
-                    )
+    for wl, c, env in _ai_key_env(inventory):
+        if env.get("source") == "value" and not env.get("empty"):
+            yield finding(
+                "AISPM-K8S-002",
+                wl,
+                f"{wl.name}: container {c.get('name')} has AI key {env.get('name')} as a literal",
+                evidence={"container": c.get("name"), "variable": env.get("name"), "value": env.get("value")},
+                discriminator=f"{c.get('name')}|{env.get('name')}",
+            )
 
 
 @check("AISPM-K8S-003")
@@ -96,22 +99,20 @@ def ai_key_in_configmap(inventory: Inventory, policy: Policy) -> Iterator[Findin
 
 @check("AISPM-K8S-004")
 def ai_key_secret_as_env(inventory: Inventory, policy: Policy) -> Iterator[Finding]:
-    for wl in workloads(inventory):
-        for c in _containers(wl):
-            for env in as_list(c.get("env")):
-                if env.get("ai_key") and env.get("source") == "secret":
-                    yield finding(
-                        "AISPM-K8S-004",
-                        wl,
-                        f"{wl.name}: AI key {env.get('name')} from Secret {env.get('secret')} is exposed "
-                        f"as an environment variable of container {c.get('name')}",
-                        evidence={
-                            "container": c.get("name"),
-                            "variable": env.get("name"),
-                            "secret": env.get("secret"),
-                        },
-                        discriminator=f"{c.get('name')}|{env.get('name')}",
-                    )
+    for wl, c, env in _ai_key_env(inventory):
+        if env.get("source") == "secret":
+            yield finding(
+                "AISPM-K8S-004",
+                wl,
+                f"{wl.name}: AI key {env.get('name')} from Secret {env.get('secret')} is exposed "
+                f"as an environment variable of container {c.get('name')}",
+                evidence={
+                    "container": c.get("name"),
+                    "variable": env.get("name"),
+                    "secret": env.get("secret"),
+                },
+                discriminator=f"{c.get('name')}|{env.get('name')}",
+            )
 
 
 @check("AISPM-K8S-005")
