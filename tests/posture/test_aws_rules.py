@@ -837,16 +837,21 @@ resource "aws_bedrockagent_agent" "sealed" {
 """
 
 
-def _iac_failed(root: Path, rule_id: str) -> set[str]:
+def _iac_findings(root: Path, rule_id: str) -> list[Finding]:
+    """The findings of ``rule_id`` on the Terraform and CloudFormation files under ``root``."""
     from aispm.discover.code.collector import RepositoryCollector
     from aispm.discover.iac import iac_analyzers
 
     found, _ = evaluate(RepositoryCollector(root, iac_analyzers()).collect(), DEFAULT)
-    return {
-        f.asset_id.replace("%3A", ":").replace("%2F", "/")
-        for f in found
-        if f.rule_id == rule_id and f.status == "fail"
-    }
+    return [f for f in found if f.rule_id == rule_id]
+
+
+def _plain_id(asset_id: str) -> str:
+    return asset_id.replace("%3A", ":").replace("%2F", "/")
+
+
+def _iac_failed(root: Path, rule_id: str) -> set[str]:
+    return {_plain_id(f.asset_id) for f in _iac_findings(root, rule_id) if f.status == "fail"}
 
 
 def test_notebook_imds_rule_on_iac() -> None:
@@ -874,18 +879,10 @@ MONITORING_RULES = ["AISPM-AWS-053", "AISPM-AWS-054", "AISPM-AWS-055", "AISPM-AW
 def test_monitoring_and_review_encryption_rules_on_iac(rule_id: str) -> None:
     """Checkov CKV_AWS_367/368/369/372: fires on the Terraform resource that omits the setting, with
     its file and line, and not on the one that sets it."""
-    from aispm.discover.code.collector import RepositoryCollector
-    from aispm.discover.iac import iac_analyzers
-
-    found, _ = evaluate(
-        RepositoryCollector(IAC_FIXTURES / "aws_tf_monitoring", iac_analyzers()).collect(), DEFAULT
-    )
-    failed = [f for f in found if f.rule_id == rule_id and f.status == "fail"]
+    failed = [f for f in _iac_findings(IAC_FIXTURES / "aws_tf_monitoring", rule_id) if f.status == "fail"]
     kind = "flow_definition" if rule_id == "AISPM-AWS-056" else "data_quality_job_definition"
     line = 56 if rule_id == "AISPM-AWS-056" else 3
-    assert [f.asset_id.replace("%3A", ":").rsplit("/", 1)[-1] for f in failed] == [
-        f"aws_sagemaker_{kind}.plain"
-    ]
+    assert [_plain_id(f.asset_id).rsplit("/", 1)[-1] for f in failed] == [f"aws_sagemaker_{kind}.plain"]
     assert failed[0].location is not None
     assert (failed[0].location.path, failed[0].location.line) == ("main.tf", line)
 
@@ -987,20 +984,15 @@ def test_studio_domain_internet_access_on_iac(tmp_path: Path) -> None:
     AppNetworkAccessType is the provider default PublicInternetOnly; VpcOnly (literal, from a
     variable or a parameter default) passes; a variable without a value is unknown.  Findings
     point at the resource's declaration."""
-    from aispm.discover.code.collector import RepositoryCollector
-    from aispm.discover.iac import iac_analyzers
-
     (tmp_path / "main.tf").write_text(STUDIO_TF)
     (tmp_path / "studio.yaml").write_text(STUDIO_CFN)
-    found, _ = evaluate(RepositoryCollector(tmp_path, iac_analyzers()).collect(), DEFAULT)
     got = {
-        f.asset_id.replace("%3A", ":").replace("%2F", "/").rsplit("/", 1)[-1]: (
+        _plain_id(f.asset_id).rsplit("/", 1)[-1]: (
             f.status,
             f.location.path if f.location else None,
             f.location.line if f.location else None,
         )
-        for f in found
-        if f.rule_id == "AISPM-AWS-057"
+        for f in _iac_findings(tmp_path, "AISPM-AWS-057")
     }
     assert got == {
         "aws_sagemaker_domain.implicit": ("fail", "main.tf", 7),

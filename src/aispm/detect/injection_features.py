@@ -110,3 +110,68 @@ def sparse_row(text: str, spec: FeatureSpec) -> tuple[I64, F32]:
     values = np.sqrt(counts.astype(np.float32))  # sublinear term frequency
     values /= np.float32(np.sqrt(np.dot(values, values)))
     return unique, values
+
+
+def sparse_rows(texts: list[str], spec: FeatureSpec) -> list[tuple[I64, F32]]:
+    """:func:`sparse_row` of each text, computed in one vectorised pass (the same rows, bit for bit).
+
+    The substring hash is position-independent, so the n-grams of every text are hashed off one
+    prefix array of the concatenated (prepared) texts; n-grams never cross from one text into the
+    next, and one sort of (text number, bucket) keys counts the buckets of every text at once.
+    """
+    prepared = [prepare(t) for t in texts]
+    joined = "".join(prepared)
+    total = len(joined)
+    if total == 0:
+        return [sparse_row(t, spec) for t in prepared]
+    codes = np.frombuffer(joined.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    _POWERS.ensure(total)
+    with np.errstate(over="ignore"):
+        prefix = np.concatenate([np.zeros(1, dtype=np.uint64), np.cumsum(codes * _POWERS.pw[:total])])
+    starts: list[I64] = []
+    ends: list[I64] = []
+    owners: list[I64] = []
+    word_parts: list[U64] = []
+    word_owners: list[I64] = []
+    offset = 0
+    for number, text in enumerate(prepared):
+        n = len(text)
+        for size in spec.char_ngrams:
+            if n >= size:
+                first = np.arange(offset, offset + n - size + 1, dtype=np.int64)
+                starts.append(first)
+                ends.append(first + size)
+                owners.append(np.full(len(first), number, dtype=np.int64))
+        spans = [m.span() for m in _WORD.finditer(text)]
+        if spans:
+            bounds = np.array(spans, dtype=np.int64) + offset
+            words = _substring_hashes(prefix, bounds[:, 0], bounds[:, 1]) ^ _SALT_BIGRAM
+            if 1 in spec.word_ngrams:
+                word_parts.append(words * np.uint64(3))
+                word_owners.append(np.full(len(words), number, dtype=np.int64))
+            if 2 in spec.word_ngrams and len(words) > 1:
+                with np.errstate(over="ignore"):
+                    word_parts.append(words[:-1] * _P + words[1:] * _MIX)
+                word_owners.append(np.full(len(words) - 1, number, dtype=np.int64))
+        offset += n
+    parts: list[U64] = []
+    if starts:
+        parts.append(_substring_hashes(prefix, np.concatenate(starts), np.concatenate(ends)))
+    parts.extend(word_parts)
+    if not parts:
+        return [(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)) for _ in prepared]
+    buckets = _bucket(np.concatenate(parts), spec.bits)
+    owner = np.concatenate([*owners, *word_owners])
+    keys, counts = np.unique((owner << spec.bits) | buckets, return_counts=True)
+    cuts = np.searchsorted(keys >> spec.bits, np.arange(len(prepared) + 1, dtype=np.int64))
+    mask = np.int64((1 << spec.bits) - 1)
+    rows: list[tuple[I64, F32]] = []
+    for number in range(len(prepared)):
+        lo, hi = int(cuts[number]), int(cuts[number + 1])
+        if lo == hi:
+            rows.append((np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)))
+            continue
+        values = np.sqrt(counts[lo:hi].astype(np.float32))
+        values /= np.float32(np.sqrt(np.dot(values, values)))
+        rows.append((keys[lo:hi] & mask, values))
+    return rows

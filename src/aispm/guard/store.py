@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, select
+from sqlalchemy import Engine, create_engine, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
@@ -140,11 +140,16 @@ class GuardStore:
     # -- events ------------------------------------------------------------------------------
 
     def add_events(self, events: Iterable[GuardEvent]) -> None:
+        """Insert ``events`` in order, in one transaction (one multi-row insert, not an ORM object each)."""
+        rows = []
+        for e in events:
+            data = e.to_json()
+            data.pop("id")
+            rows.append(data)
+        if not rows:
+            return
         with self._session("saving guard events") as s:
-            for e in events:
-                data = e.to_json()
-                data.pop("id")
-                s.add(GuardEventRow(**data))
+            s.execute(insert(GuardEventRow), rows)
 
     def events(
         self,

@@ -209,16 +209,21 @@ def test_denied_api_key_listing_is_unknown(aws: Stub) -> None:
         assert statuses and set(statuses) == {"unknown"}, rule
 
 
-def test_cmk_and_imds_rules_on_live_resources(aws: Stub) -> None:
-    """AISPM-AWS-050/051/052 over what the collector reads (the same rules fire on IaC assets,
-    tests/posture/test_aws_rules.py)."""
-    sm = boto3.client("sagemaker")
-    common: dict[str, Any] = {
-        "AuthMode": "IAM",
+def _domain_args(auth_mode: str) -> dict[str, Any]:
+    """What CreateDomain needs besides the name."""
+    return {
+        "AuthMode": auth_mode,
         "DefaultUserSettings": {"ExecutionRole": ROLE},
         "SubnetIds": ["subnet-1"],
         "VpcId": "vpc-1",
     }
+
+
+def test_cmk_and_imds_rules_on_live_resources(aws: Stub) -> None:
+    """AISPM-AWS-050/051/052 over what the collector reads (the same rules fire on IaC assets,
+    tests/posture/test_aws_rules.py)."""
+    sm = boto3.client("sagemaker")
+    common = _domain_args("IAM")
     sm.create_domain(DomainName="plain", **common)
     sm.create_domain(DomainName="sealed", KmsKeyId=f"arn:aws:kms:{REGION}:{ACCT}:key/k", **common)
     sm.create_notebook_instance(NotebookInstanceName="nb", InstanceType="ml.t3.medium", RoleArn=ROLE)
@@ -254,12 +259,7 @@ def test_studio_domain_internet_access_on_live_domains(aws: Stub) -> None:
     API default PublicInternetOnly (moto answers it as AWS does) and fails like one that sets it;
     VpcOnly passes (the same rule fires on IaC assets, tests/posture/test_aws_rules.py)."""
     sm = boto3.client("sagemaker")
-    common: dict[str, Any] = {
-        "AuthMode": "SSO",
-        "DefaultUserSettings": {"ExecutionRole": ROLE},
-        "SubnetIds": ["subnet-1"],
-        "VpcId": "vpc-1",
-    }
+    common = _domain_args("SSO")
     sm.create_domain(DomainName="implicit", **common)
     sm.create_domain(DomainName="public", AppNetworkAccessType="PublicInternetOnly", **common)
     sm.create_domain(DomainName="private", AppNetworkAccessType="VpcOnly", **common)

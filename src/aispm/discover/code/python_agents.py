@@ -20,7 +20,7 @@ from aispm.discover.code.python_data import AgentSpec, ArgSpec, McpClientSpec
 from aispm.discover.code.python_found import AgentRec, McpRec, ModelRec, ToolRec
 from aispm.discover.code.python_mcp import client_server_properties, implemented_server, plain, serving
 from aispm.discover.code.python_models import ModelTracker
-from aispm.discover.code.python_resolve import MAX_DEPTH, Literal, Ref, Scope
+from aispm.discover.code.python_resolve import Literal, Ref, Scope
 from aispm.discover.code.python_walk import FunctionNode
 
 _Methods = dict[str, FunctionNode]
@@ -297,21 +297,10 @@ class AgentTracker:
         functions, tool objects, toolkits and MCP clients' ``get_tools()``."""
         tools: list[ToolRec] = []
         servers: list[McpRec] = []
-        stack: list[tuple[ast.expr, Scope, int]] = [(expr, scope, 0)] if expr is not None else []
-        while stack:
-            current, current_scope, depth = stack.pop()
-            if depth > MAX_DEPTH:
-                continue
-            node, owner = self.ctx.resolver.value(current, current_scope)
-            if isinstance(node, ast.List | ast.Tuple | ast.Set):
-                for element in reversed(node.elts):
-                    inner = element.value if isinstance(element, ast.Starred) else element
-                    stack.append((inner, owner, depth + 1))
-            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-                stack.extend([(node.right, owner, depth + 1), (node.left, owner, depth + 1)])
-            elif isinstance(node, ast.Dict):
-                stack.extend((v, owner, depth + 1) for v in reversed(node.values))
-            elif isinstance(node, ast.Call):
+        if expr is None:
+            return tools, servers
+        for node, owner in self.ctx.resolver.elements(expr, scope, sets=True, dict_values=True):
+            if isinstance(node, ast.Call):
                 self._objects_of(node, tools, servers)
             elif isinstance(node, ast.Name | ast.Attribute):
                 tool = self._named_tool(node, owner, framework)

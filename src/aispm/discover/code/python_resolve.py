@@ -264,6 +264,31 @@ class Resolver:
             depth += 1
         return expr, scope
 
+    def elements(
+        self, expr: ast.expr, scope: Scope, *, sets: bool = False, dict_values: bool = False
+    ) -> Iterator[tuple[ast.expr, Scope]]:
+        """The values in ``expr``, each followed through names (:meth:`value`): the elements of
+        lists and tuples (and of sets and a dict's values when asked), also through ``+`` and
+        ``*rest``, in source order and at most :data:`MAX_DEPTH` levels down; any other
+        expression is yielded with the scope it belongs to."""
+        sequences = (ast.List, ast.Tuple, ast.Set) if sets else (ast.List, ast.Tuple)
+        stack: list[tuple[ast.expr, Scope, int]] = [(expr, scope, 0)]
+        while stack:
+            current, current_scope, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                continue
+            node, owner = self.value(current, current_scope)
+            if isinstance(node, sequences):
+                for element in reversed(node.elts):
+                    inner = element.value if isinstance(element, ast.Starred) else element
+                    stack.append((inner, owner, depth + 1))
+            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
+                stack.extend([(node.right, owner, depth + 1), (node.left, owner, depth + 1)])
+            elif dict_values and isinstance(node, ast.Dict):
+                stack.extend((v, owner, depth + 1) for v in reversed(node.values))
+            else:
+                yield node, owner
+
     def _constant_binding(self, name: str, scope: Scope) -> tuple[ast.expr, Scope] | None:
         """The value ``name`` holds where it is read: the one binding of a name bound once
         (a parameter counts its default), else, for a name of the scope being read, the binding

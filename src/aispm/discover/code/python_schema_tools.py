@@ -19,7 +19,7 @@ from aispm.discover.code.python_agents import AgentTracker
 from aispm.discover.code.python_context import Context
 from aispm.discover.code.python_found import AgentRec, ToolRec
 from aispm.discover.code.python_mcp import plain
-from aispm.discover.code.python_resolve import MAX_DEPTH, Scope
+from aispm.discover.code.python_resolve import Scope
 
 MAX_TOOLS = 256
 """Tool definitions read from one call."""
@@ -56,20 +56,11 @@ class SchemaToolTracker:
         """The tools of the definitions in ``expr``: lists (also through names, ``+`` and
         ``*rest``) of tool dicts."""
         found: list[ToolRec] = []
-        stack: list[tuple[ast.expr, Scope, int]] = [(expr, scope, 0)]
-        while stack and len(found) < MAX_TOOLS:
-            current, current_scope, depth = stack.pop()
-            if depth > MAX_DEPTH:
-                continue
-            node, owner = self.ctx.resolver.value(current, current_scope)
-            if isinstance(node, ast.List | ast.Tuple):
-                for element in reversed(node.elts):
-                    inner = element.value if isinstance(element, ast.Starred) else element
-                    stack.append((inner, owner, depth + 1))
-            elif isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add):
-                stack.extend([(node.right, owner, depth + 1), (node.left, owner, depth + 1)])
-            elif isinstance(node, ast.Dict):
+        for node, owner in self.ctx.resolver.elements(expr, scope):
+            if isinstance(node, ast.Dict):
                 found.extend(self._definition(node, owner, framework))
+                if len(found) >= MAX_TOOLS:
+                    break
         return found
 
     def _definition(self, node: ast.Dict, scope: Scope, framework: str) -> list[ToolRec]:

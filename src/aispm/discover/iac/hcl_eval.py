@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import quote
 
 from aispm.core.model import JSON
+from aispm.discover.printf import printf
 
 MISSING: Any = object()
 """Returned by a resolver for a reference it cannot evaluate."""
@@ -921,40 +922,24 @@ def _sized(items: list[Any]) -> list[Any]:
 
 def _format(fmt: Any, *args: Any) -> str:
     values = list(args)
-    out: list[str] = []
-    pos = 0
-    text = _text(fmt)
-    for match in re.finditer(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])", text):
-        out.append(text[pos : match.start()])
-        pos = match.end()
-        flags, width, precision, verb = match.groups()
-        if verb == "%":
-            out.append("%")
-            continue
+
+    def piece(verb: str, precision: str | None) -> str:
         if not values:
             raise _EvalError("not enough arguments for format")
         arg = values.pop(0)
         if verb == "d":
-            piece = str(int(_as_number(arg)))
-        elif verb in ("f", "e", "g"):
-            piece = f"{float(_as_number(arg)):.{precision or 6}{verb}}"
-        elif verb == "q":
-            piece = json.dumps(_text(arg))
-        elif verb == "t":
-            piece = _as_text(bool(arg))
-        elif verb == "v" and isinstance(arg, dict | list):
-            piece = json.dumps(arg, separators=(",", ":"))
-        else:
-            piece = _text(arg)
-        if width and int(width) <= 1000:
-            piece = (
-                piece.ljust(int(width))
-                if "-" in flags
-                else piece.rjust(int(width), "0" if "0" in flags else " ")
-            )
-        out.append(piece)
-    out.append(text[pos:])
-    return "".join(out)
+            return str(int(_as_number(arg)))
+        if verb in ("f", "e", "g"):
+            return f"{float(_as_number(arg)):.{precision or 6}{verb}}"
+        if verb == "q":
+            return json.dumps(_text(arg))
+        if verb == "t":
+            return _as_text(bool(arg))
+        if verb == "v" and isinstance(arg, dict | list):
+            return json.dumps(arg, separators=(",", ":"))
+        return _text(arg)
+
+    return printf(_text(fmt), piece, max_width=1000)
 
 
 def _replace(text: Any, old: Any, new: Any) -> str:

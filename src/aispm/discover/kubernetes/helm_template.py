@@ -36,6 +36,8 @@ from urllib.parse import quote_plus, urlsplit
 
 import yaml
 
+from aispm.discover.printf import printf
+
 
 class Unsupported(Exception):
     """The template uses something outside the supported subset."""
@@ -584,46 +586,24 @@ def _default(default: Any, value: Any = None) -> Any:
 
 
 def _printf(fmt: Any, *args: Any) -> str:
-    out: list[str] = []
     values = list(args)
 
-    def take() -> Any:
-        return values.pop(0) if values else None
-
-    pattern = re.compile(r"%([-+# 0]*)(\d+)?(?:\.(\d+))?([a-zA-Z%])")
-    pos = 0
-    text = _print(fmt)
-    for match in pattern.finditer(text):
-        out.append(text[pos : match.start()])
-        pos = match.end()
-        flags, width, precision, verb = match.groups()
-        if verb == "%":
-            out.append("%")
-            continue
-        arg = take()
+    def piece(verb: str, precision: str | None) -> str:
+        arg = values.pop(0) if values else None
         if verb == "d":
-            piece = str(int(arg or 0))
-        elif verb in ("f", "F", "e", "g"):
-            piece = f"{float(arg or 0):.{precision or 6}{verb.lower() if verb != 'F' else 'f'}}"
-        elif verb == "q":
-            piece = json.dumps(_print(arg))
-        elif verb in ("x", "X"):
-            piece = format(int(arg), verb) if isinstance(arg, int) else _print(arg).encode().hex()
-        elif verb == "t":
-            piece = _print(bool(arg))
-        else:
-            piece = _print_in(arg) if verb == "v" else _print(arg)
-            if precision:
-                piece = piece[: int(precision)]
-        if width:
-            piece = (
-                piece.ljust(int(width))
-                if "-" in flags
-                else piece.rjust(int(width), "0" if "0" in flags else " ")
-            )
-        out.append(piece)
-    out.append(text[pos:])
-    return "".join(out)
+            return str(int(arg or 0))
+        if verb in ("f", "F", "e", "g"):
+            return f"{float(arg or 0):.{precision or 6}{verb.lower() if verb != 'F' else 'f'}}"
+        if verb == "q":
+            return json.dumps(_print(arg))
+        if verb in ("x", "X"):
+            return format(int(arg), verb) if isinstance(arg, int) else _print(arg).encode().hex()
+        if verb == "t":
+            return _print(bool(arg))
+        text = _print_in(arg) if verb == "v" else _print(arg)
+        return text[: int(precision)] if precision else text
+
+    return printf(_print(fmt), piece)
 
 
 def _to_int(value: Any = None) -> int:

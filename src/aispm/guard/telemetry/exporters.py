@@ -15,6 +15,9 @@ from aispm.guard.telemetry import metrics, ocsf
 from aispm.guard.telemetry.cef import SyslogSender
 from aispm.guard.telemetry.worker import BatchWorker
 
+STORE_LINGER_SECONDS = 0.05
+"""How long the store writer waits after an event for more to write in the same transaction."""
+
 
 class OcsfFile:
     """Appends OCSF JSON lines to a file (one writer per process; lines are written whole)."""
@@ -47,7 +50,10 @@ class Exporters:
     def __init__(self, config: TelemetryConfig, store: GuardStore | None) -> None:
         self.workers: list[BatchWorker[GuardEvent]] = []
         if store is not None and config.store:
-            self.workers.append(BatchWorker("store", store.add_events, batch_size=200))
+            # one transaction per batch: waiting a little for more events saves a commit per request
+            self.workers.append(
+                BatchWorker("store", store.add_events, batch_size=200, linger_seconds=STORE_LINGER_SECONDS)
+            )
         if config.ocsf_file:
             self.workers.append(BatchWorker("ocsf", OcsfFile(config.ocsf_file).write))
         if config.webhook:

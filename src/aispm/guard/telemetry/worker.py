@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -17,6 +18,9 @@ class BatchWorker(Generic[T]):
 
     :meth:`put` never blocks: when the queue is full the item is dropped and counted in
     :attr:`dropped`.  A failing ``handle`` is logged (type only) and the batch is dropped.
+    Items are handled in the order they were put.  With ``linger_seconds`` a batch waits that
+    long after its first item for more (up to ``batch_size``), so a steady trickle is written in
+    a few large batches rather than one call per item.  :meth:`close` handles every queued item.
     """
 
     def __init__(
@@ -27,12 +31,14 @@ class BatchWorker(Generic[T]):
         max_queue: int = 10_000,
         batch_size: int = 100,
         flush_seconds: float = 0.2,
+        linger_seconds: float = 0.0,
     ) -> None:
         self.name = name
         self._handle = handle
         self._queue: queue.Queue[T | None] = queue.Queue(maxsize=max_queue)
         self._batch_size = batch_size
         self._flush = flush_seconds
+        self._linger = linger_seconds
         self.dropped = 0
         self.failed = 0
         self._thread = threading.Thread(target=self._run, name=f"aispm-guard-{name}", daemon=True)
@@ -64,11 +70,18 @@ class BatchWorker(Generic[T]):
                 stop = True
             else:
                 batch.append(item)
+            deadline = time.monotonic() + self._linger
             while len(batch) < self._batch_size and not stop:
                 try:
                     item = self._queue.get_nowait()
                 except queue.Empty:
-                    break
+                    left = deadline - time.monotonic()
+                    if left <= 0:
+                        break
+                    try:
+                        item = self._queue.get(timeout=left)
+                    except queue.Empty:
+                        break
                 if item is None:
                     stop = True
                 else:
