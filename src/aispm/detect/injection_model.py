@@ -18,15 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from aispm.detect.injection_features import F32, I64, FeatureSpec, sparse_row, sparse_rows
+from aispm.detect.injection_features import F32, FeatureSpec, sparse_row
 
 WINDOW = 1536
 """Default characters scored at once; longer texts are cut into overlapping windows."""
 STRIDE = 1024
 """Default step between window starts (a model's metadata may set both)."""
 MODEL_PACKAGE = "aispm.detect.models"
-_BATCH = 32
-"""Windows featurised together (bounds the hash tables :func:`sparse_rows` grows)."""
 
 
 @dataclass(frozen=True)
@@ -43,19 +41,10 @@ class InjectionModel:
 
     def probability(self, text: str) -> float:
         """Probability that ``text`` (a canonical view) is an attack, max over its windows."""
-        parts = windows(text, self.window, self.stride)
-        if len(parts) == 1:
-            return self._probability(parts[0])
-        return max(
-            self._score(indices, values)
-            for at in range(0, len(parts), _BATCH)
-            for indices, values in sparse_rows(parts[at : at + _BATCH], self.spec)
-        )
+        return max(self._probability(part) for part in windows(text, self.window, self.stride))
 
     def _probability(self, text: str) -> float:
-        return self._score(*sparse_row(text, self.spec))
-
-    def _score(self, indices: I64, values: F32) -> float:
+        indices, values = sparse_row(text, self.spec)
         logit = self.bias + float(np.dot(self.weights[indices], values)) if len(indices) else self.bias
         return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, logit))))
 
