@@ -3,12 +3,14 @@
 Every tool runs on the same corpus (``bench/model_corpus.py``): per file, for its verdict
 (malicious = the tool flags the file), then over the whole corpus folder for wall time, ``--repeat``
 times (3 by default) alternating between the tools, and the median is reported (fickling has no
-folder mode: its time is the sum of its per-file runs).  aispm's folder runs are timed three ways,
+folder mode: its time is the sum of its per-file runs).  aispm's folder runs are timed four ways,
 reported separately: ``--no-cache`` (every file hashed; the cold figure), with its hash cache
-filled by an earlier run over the unchanged files (warm), and as a first run with an empty cache
-directory (nothing compiled or cached yet).  Each peer is installed in its own venv under
-``bench/.peers-venv/<tool>`` (``pip install <tool>==<version>``); a missing one is reported as not
-run.  Results: printed table and ``bench/out/model_scan.json``.
+filled by an earlier run over the unchanged files (warm), as a first run with an empty cache
+directory (nothing compiled or cached yet) and with ``--no-hash`` (verdicts only: the work the
+peers do).  Beside them, ``bench/hash_floor.py`` times reading and hashing every byte of the corpus
+on one thread per core and nothing else: the floor under any cold run that hashes.  Each peer is
+installed in its own venv under ``bench/.peers-venv/<tool>`` (``pip install <tool>==<version>``); a
+missing one is reported as not run.  Results: printed table and ``bench/out/model_scan.json``.
 
 Like the peers' pip-installed packages, aispm runs with its bytecode compiled (``compileall``
 first, and ``PYTHONDONTWRITEBYTECODE`` is not passed on): an environment that disables bytecode
@@ -212,6 +214,8 @@ def timed_runs(rows: list[dict[str, object]], repeat: int) -> None:
                 Timed("aispm", [*cmd, "--no-cache"]),
                 Timed("aispm:warm", cmd),
                 Timed("aispm:first", cmd, fresh_cache=True),
+                Timed("aispm:nohash", [*cmd, "--no-hash"]),
+                Timed("aispm:hashfloor", [sys.executable, str(BENCH / "hash_floor.py"), str(CORPUS)]),
             ]
             _run(cmd)  # fill the hash cache for the warm runs (the corpus is not rewritten meanwhile)
         else:
@@ -268,6 +272,10 @@ def main() -> None:
             pad = " " * 35
             print(f"{pad}{row['wall_seconds_warm']:>8}  aispm, hash cache filled (warm)")
             print(f"{pad}{row['wall_seconds_first']:>8}  aispm, empty cache directory (first run)")
+            print(f"{pad}{row['wall_seconds_nohash']:>8}  aispm --no-hash (verdicts only, as the peers)")
+            print(
+                f"{pad}{row['wall_seconds_hashfloor']:>8}  sha256 of every byte alone (bench/hash_floor.py)"
+            )
     print(f"details: {RESULT}")
 
 

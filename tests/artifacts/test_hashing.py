@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 from aispm.artifacts import scan_file, scan_tree
-from aispm.artifacts.hashing import CHUNK, RACY_SECONDS, FileHasher, HashCache, sha256_file
+from aispm.artifacts.hashing import (
+    CHUNK,
+    RACY_SECONDS,
+    THREAD_MIN_BYTES,
+    FileHasher,
+    HashCache,
+    sha256_file,
+)
 
 COMMAND = "echo aispm-harmless-test"
 
@@ -73,13 +80,26 @@ def test_a_prefetched_file_that_vanished_raises_for_its_caller(tmp_path: Path) -
 
 
 def test_hasher_can_prefetch_again_after_its_workers_stopped(tmp_path: Path) -> None:
-    one, two = old_file(tmp_path / "1.bin", b"one"), old_file(tmp_path / "2.bin", b"two")
+    data = [os.urandom(THREAD_MIN_BYTES), os.urandom(THREAD_MIN_BYTES + 1)]
+    one, two = old_file(tmp_path / "1.bin", data[0]), old_file(tmp_path / "2.bin", data[1])
     with FileHasher(workers=1) as hasher:
         hasher.prefetch([one])
-        assert hasher.sha256(one) == hashlib.sha256(b"one").hexdigest()
+        assert hasher.sha256(one) == hashlib.sha256(data[0]).hexdigest()
         time.sleep(0.05)  # the worker found no more work and stopped
         hasher.prefetch([two])
-        assert hasher.sha256(two) == hashlib.sha256(b"two").hexdigest()
+        assert hasher.sha256(two) == hashlib.sha256(data[1]).hexdigest()
+
+
+def test_small_files_and_cached_digests_need_no_thread(tmp_path: Path) -> None:
+    small = old_file(tmp_path / "small.pkl", benign_pickle())
+    big = old_file(tmp_path / "big.bin", os.urandom(THREAD_MIN_BYTES))
+    cache = HashCache(None)
+    st = os.stat(big)
+    cache.remember(str(big), st, st, sha256_file(big), later())
+    with FileHasher(cache) as hasher:
+        hasher.prefetch([small, big])
+        assert hasher._threads == []
+        assert hasher.sha256(small) == sha256_file(small) and hasher.sha256(big) == sha256_file(big)
 
 
 def test_cache_hit_for_an_unchanged_file_miss_after_any_change(tmp_path: Path) -> None:
@@ -167,10 +187,22 @@ def test_cached_scans_give_the_same_result_and_parse_every_file(tmp_path: Path) 
 
 
 def test_closing_drops_the_jobs_not_started(tmp_path: Path) -> None:
-    files = [tmp_path / f"{i}.bin" for i in range(50)]
+    files = [tmp_path / f"{i}.bin" for i in range(30)]
     for f in files:
-        f.write_bytes(os.urandom(CHUNK // 8))
+        f.write_bytes(os.urandom(THREAD_MIN_BYTES))
     hasher = FileHasher(workers=1)
     hasher.prefetch(files)
     hasher.close()
     assert hasher.sha256(files[-1]) == hashlib.sha256(files[-1].read_bytes()).hexdigest()  # inline now
+
+
+def test_a_disabled_hasher_reads_nothing_and_gives_no_digest(tmp_path: Path) -> None:
+    big = old_file(tmp_path / "big.bin", os.urandom(THREAD_MIN_BYTES))
+    cache = HashCache(None)
+    with FileHasher(cache, enabled=False) as hasher:
+        hasher.prefetch([big])
+        assert hasher._threads == [] and hasher.sha256(big) is None
+        assert hasher.sha256(tmp_path / "missing.bin") is None  # not even opened
+    assert cache.lookup(str(big), os.stat(big)) is None
+    scan = scan_file(big, hasher=FileHasher(enabled=False))
+    assert scan.sha256 is None and scan.error is None and scan.size == THREAD_MIN_BYTES

@@ -99,6 +99,45 @@ def test_stored_scans_detect_a_changed_model(tmp_path: Path) -> None:
     assert len(changed) == 1 and changed[0]["evidence"]["previous_sha256"] != changed[0]["evidence"]["sha256"]
 
 
+def _artifacts(report: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {a["name"]: a["properties"] for a in report["assets"] if a["kind"] == "model_artifact"}
+
+
+def test_no_hash_gives_the_same_verdicts_without_digests(tmp_path: Path) -> None:
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    (folder / "evil.pkl").write_bytes(malicious_pickle())
+    (folder / "w.safetensors").write_bytes(safetensors_bytes())
+    hashed, unhashed = tmp_path / "hashed.json", tmp_path / "unhashed.json"
+    assert run(str(folder), "--no-store", "-o", str(hashed), "--fail-on", "critical")[0] == 1
+    assert run(str(folder), "--no-store", "-o", str(unhashed), "--fail-on", "critical", "--no-hash")[0] == 1
+    with_hash, without = _artifacts(_report(hashed)), _artifacts(_report(unhashed))
+    assert with_hash.keys() == without.keys() and len(without) == 2
+    for name, props in without.items():
+        assert props["sha256"] is None and props["sha256_skipped"] == "not computed (--no-hash)"
+        assert isinstance(with_hash[name]["sha256"], str) and "sha256_skipped" not in with_hash[name]
+        assert props["scan"]["verdict"] == with_hash[name]["scan"]["verdict"]
+        assert props["scan"]["issues"] == with_hash[name]["scan"]["issues"]
+    rules = [sorted(f["rule_id"] for f in _report(r)["findings"]) for r in (hashed, unhashed)]
+    assert rules[0] == rules[1] and "AISPM-SUP-020" in rules[1]
+
+
+def test_a_scan_without_hashes_neither_flags_nor_hides_a_changed_model(tmp_path: Path) -> None:
+    model = tmp_path / "repo" / "w.safetensors"
+    model.parent.mkdir()
+    model.write_bytes(safetensors_bytes())
+    db = str(tmp_path / "h.db")
+    out = tmp_path / "r.json"
+    assert run(str(model.parent), "--db", db, "-o", str(out))[0] == 0
+    first = next(iter(_artifacts(_report(out)).values()))["sha256"]
+    model.write_bytes(safetensors_bytes()[:-1] + b"\x01")
+    assert run(str(model.parent), "--db", db, "-o", str(out), "--no-hash")[0] == 0
+    assert not [f for f in _report(out)["findings"] if f["rule_id"] == "AISPM-SUP-026"]
+    assert run(str(model.parent), "--db", db, "-o", str(out))[0] == 0
+    changed = [f for f in _report(out)["findings"] if f["rule_id"] == "AISPM-SUP-026"]
+    assert len(changed) == 1 and changed[0]["evidence"]["previous_sha256"] == first
+
+
 def test_policy_of_the_checkout_is_applied(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
@@ -163,6 +202,10 @@ def test_s3_prefix_through_the_default_chain(
     names = sorted(a["name"] for a in report["assets"] if a["kind"] == "model_artifact")
     assert names == ["s3://ml-models/prod/clf/model.pkl", "s3://ml-models/prod/clf/weights.safetensors"]
     assert any(COMMAND in f["message"] for f in report["findings"] if f["rule_id"] == "AISPM-SUP-020")
+    assert all(isinstance(p["sha256"], str) for p in _artifacts(report).values())
+    code, output = run("s3://ml-models/prod/", "--no-store", "-o", str(out), "--no-hash")
+    assert code == 0, output
+    assert [p["sha256"] for p in _artifacts(_report(out)).values()] == [None, None]
     code, output = run("s3://no-such-bucket-x/", "--no-store")
     assert code == 2 and "NoSuchBucket" in output
 

@@ -111,6 +111,7 @@ ACCEPTED = [
     ["m"],
     ["m", "--no-store", "-q"],
     ["m", "n", "--no-store", "--quiet", "--no-cache", "--all-objects"],
+    ["m", "--no-hash", "--no-store", "-f", "json"],
     ["m", "-f", "JSON", "-o", "out.json", "--fail-on", "High"],
     ["--format=sarif", "m", "--output=r.sarif", "--fail-on=critical", "--no-store"],
     ["m", "--db", "sqlite:///x.db", "--policy", "p.yaml", "--profile", "dev", "-f", "table"],
@@ -235,6 +236,7 @@ def _no_times(text: str) -> str:
         ["--no-store", "-o", "r.json"],
         ["--no-store", "-f", "table", "--fail-on", "high"],
         ["--no-store", "--no-cache"],
+        ["--no-store", "--no-hash", "-f", "json"],
     ],
     ids=lambda a: " ".join(a),
 )

@@ -32,6 +32,8 @@ from typing import Any
 
 CHUNK = 4 * 1024 * 1024
 """Bytes per read when hashing (one reusable buffer per thread)."""
+THREAD_MIN_BYTES = 1024 * 1024
+"""Smaller files are hashed by the scanner's thread when it gets to them."""
 RACY_SECONDS = 2
 """A file changed less than this long before it was looked at is hashed, but not cached."""
 CACHE_FILE = "model-hashes.json"
@@ -183,15 +185,22 @@ def _valid_entry(entry: object) -> bool:
 class FileHasher:
     """Hashes files for the scanner: through ``cache`` when one is given, and ahead of time on
     worker threads for the paths given to :meth:`prefetch`.  Use as a context manager (or call
-    :meth:`close`) so the threads stop.
+    :meth:`close`) so the threads stop.  With ``enabled=False`` nothing is hashed: :meth:`sha256`
+    returns None (``aispm model scan --no-hash``: verdicts only).
 
     (Plain threads rather than ``concurrent.futures``, whose import pulls in ``logging``: this
     runs in the start-up-bound ``aispm model scan``.)"""
 
-    def __init__(self, cache: HashCache | None = None, workers: int | None = None) -> None:
+    def __init__(
+        self, cache: HashCache | None = None, workers: int | None = None, *, enabled: bool = True
+    ) -> None:
         self.cache = cache
-        self._workers = workers or min(4, os.cpu_count() or 1)
+        self.enabled = enabled
+        # one more than the cores: the scanner's own thread mostly waits for the digests of large files
+        self._workers = workers or min(4, (os.cpu_count() or 1) + 1)
         self._jobs: dict[str, _Job] = {}
+        self._ready: dict[str, str] = {}
+        """Digests found in the cache by :meth:`prefetch`."""
         self._queue: deque[_Job] = deque()
         self._lock = threading.Lock()
         self._threads: list[threading.Thread] = []
@@ -206,11 +215,24 @@ class FileHasher:
         self.close()
 
     def prefetch(self, paths: Iterable[Path]) -> None:
-        """Start hashing ``paths`` in the background, in this order."""
+        """Start hashing ``paths`` in the background, in this order.  Digests the cache has are
+        looked up here, and files under :data:`THREAD_MIN_BYTES` are left to :meth:`sha256`
+        (handing them to a thread costs more than hashing them)."""
+        if not self.enabled:
+            return
         with self._lock:
             for path in paths:
                 key = os.path.abspath(path)
-                if key not in self._jobs:
+                if key in self._jobs or key in self._ready:
+                    continue
+                try:
+                    st = os.stat(key)
+                except (OSError, ValueError):
+                    continue  # hashing it in sha256() will say why
+                cached = self.cache.lookup(key, st) if self.cache is not None else None
+                if cached is not None:
+                    self._ready[key] = cached
+                elif st.st_size >= THREAD_MIN_BYTES:
                     job = self._jobs[key] = _Job(key)
                     self._queue.append(job)
             wanted = max(min(self._workers, len(self._queue)) - self._running, 0)
@@ -220,11 +242,16 @@ class FileHasher:
             self._threads.append(thread)
             thread.start()
 
-    def sha256(self, path: Path) -> str:
+    def sha256(self, path: Path) -> str | None:
         """The file's sha256: from its background job when one was started (waiting for it),
-        else computed here.  Raises OSError."""
+        else computed here; None when hashing is not ``enabled``.  Raises OSError."""
+        if not self.enabled:
+            return None
         key = os.path.abspath(path)
         with self._lock:
+            ready = self._ready.pop(key, None)
+            if ready is not None:
+                return ready
             job = self._jobs.pop(key, None)
             mine = job is None or job.claim()
         if mine:
@@ -242,6 +269,7 @@ class FileHasher:
             self._closed = True
             self._queue.clear()
             self._jobs.clear()
+            self._ready.clear()
         for thread in self._threads:
             thread.join()
         self._threads.clear()

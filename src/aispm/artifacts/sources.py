@@ -218,15 +218,17 @@ def scan_s3(
     all_objects: bool = False,
     trusted_keys: Sequence[Path] = (),
     page_size: int = 1000,
+    hasher: FileHasher | None = None,
 ) -> Iterator[ScannedArtifact]:
     """Scan the model files under an S3 prefix, one folder of objects at a time (the listing is
-    read page by page, ``page_size`` keys a page)."""
+    read page by page, ``page_size`` keys a page).  ``hasher`` hashes the downloaded files (a
+    fresh download is never taken from or put in a hash cache: it changed too recently)."""
     folders: dict[str, list[_Object]] = {}
     for obj in _list_objects(target, client, page_size):
         folders.setdefault(obj.key.rpartition("/")[0], []).append(obj)
     for folder in sorted(folders):
         yield from _scan_folder(
-            target, client, folders[folder], limits, max_object_bytes, all_objects, trusted_keys
+            target, client, folders[folder], limits, max_object_bytes, all_objects, trusted_keys, hasher
         )
 
 
@@ -270,6 +272,7 @@ def _scan_folder(
     max_object_bytes: int,
     all_objects: bool,
     trusted_keys: Sequence[Path],
+    hasher: FileHasher | None,
 ) -> Iterator[ScannedArtifact]:
     from aispm.artifacts import scan_file
 
@@ -295,7 +298,7 @@ def _scan_folder(
             url = f"{S3_SCHEME}{target.bucket}/{obj.key}"
             local = folder / PurePosixPath(obj.key).name
             scan = _fetch_and_scan(
-                client, target.bucket, obj, local, url, limits, max_object_bytes, scan_file
+                client, target.bucket, obj, local, url, limits, max_object_bytes, scan_file, hasher
             )
             yield ScannedArtifact(
                 scan=scan,
@@ -328,6 +331,7 @@ def _fetch_and_scan(
     limits: Limits,
     max_object_bytes: int,
     scan_file: Any,
+    hasher: FileHasher | None,
 ) -> ArtifactScan:
     if obj.size > max_object_bytes:
         return ArtifactScan(
@@ -342,7 +346,7 @@ def _fetch_and_scan(
         _download(client, bucket, obj.key, local, max_object_bytes)
     except SourceError as exc:
         return ArtifactScan(path=url, format=None, size=obj.size, sha256=None, error=str(exc))
-    result: ArtifactScan = scan_file(local, limits=limits, display_path=url)
+    result: ArtifactScan = scan_file(local, limits=limits, display_path=url, hasher=hasher)
     return result
 
 

@@ -29,6 +29,7 @@ _FLAGS = {
     "--quiet": "quiet",
     "-q": "quiet",
     "--no-cache": "no_cache",
+    "--no-hash": "no_hash",
     "--all-objects": "all_objects",
 }
 """Flag options of ``model scan`` read here, by spelling."""
@@ -96,7 +97,7 @@ def parse_model_scan(args: Sequence[str]) -> dict[str, Any]:
     if not targets:
         raise _Unsure
     options: dict[str, Any] = {"targets": targets}
-    for key in ("no_store", "quiet", "no_cache", "all_objects"):
+    for key in ("no_store", "quiet", "no_cache", "no_hash", "all_objects"):
         options[key] = bool(found.get(key, False))
     options["profile"] = found.get("profile")
     options["db"] = found.get("db") or os.environ.get(DB_ENV) or None  # Click skips an empty variable

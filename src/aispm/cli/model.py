@@ -74,6 +74,14 @@ def scan(
             "unchanged files (the files are always read and parsed either way).",
         ),
     ] = False,
+    no_hash: Annotated[
+        bool,
+        typer.Option(
+            "--no-hash",
+            help="Verdicts only: do not compute the sha256 of the files (no digests in the report "
+            "or the AI-BOM, no changed-hash rule). For fast gates on large models.",
+        ),
+    ] = False,
 ) -> None:
     """Scan model files for code that runs when they are loaded, and check their provenance.
 
@@ -95,5 +103,6 @@ def scan(
             no_store=no_store,
             quiet=quiet,
             no_cache=no_cache,
+            no_hash=no_hash,
         )
     )

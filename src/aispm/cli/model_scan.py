@@ -11,7 +11,7 @@ without ``--no-store``, boto3 only for ``s3://`` targets).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +30,8 @@ __all__ = ["collect", "repository_root", "run"]
 _PREVIOUS_SCANS = 3
 """How many of the newest kept scans are searched for a model file's previous sha256."""
 DEFAULT_MAX_OBJECT_BYTES = 4 * 1024**3
+NO_HASH_NOTE = "not computed (--no-hash)"
+"""The ``sha256_skipped`` property of every model file scanned with ``--no-hash``."""
 
 
 def run(
@@ -47,6 +49,7 @@ def run(
     no_store: bool = False,
     quiet: bool = False,
     no_cache: bool = False,
+    no_hash: bool = False,
 ) -> int:
     """Run one ``aispm model scan``; returns the exit status (errors exit through :func:`fail`)."""
     from aispm.artifacts.hashing import FileHasher, HashCache
@@ -58,9 +61,9 @@ def run(
         rules_policy = load_policy(policy or _repository_policy(targets))
     except PolicyError as exc:
         fail(exc)
-    cache = None if no_cache else HashCache.default()
+    cache = None if no_cache or no_hash else HashCache.default()
     try:
-        with FileHasher(cache) as hasher:
+        with FileHasher(cache, enabled=not no_hash) as hasher:
             inventory = collect(
                 targets,
                 profile=profile,
@@ -73,6 +76,11 @@ def run(
         fail(exc)
     if cache is not None:
         cache.save()
+    if no_hash:
+        inventory = _with_properties(
+            inventory,
+            {a.id: {"sha256_skipped": NO_HASH_NOTE} for a in inventory.of_kind(AssetKind.MODEL_ARTIFACT)},
+        )
     if not no_store:
         inventory = _with_previous_hashes(inventory, db)
     findings, rules = evaluate(inventory, rules_policy)
@@ -104,7 +112,7 @@ def collect(
 ) -> Inventory:
     """Scan every target into one inventory of ``model_artifact`` assets (and the repositories
     that hold local ones).  A target that cannot be read at all raises ``SourceError``.
-    ``hasher`` hashes local files (a hash cache, hashing ahead of the parser)."""
+    ``hasher`` hashes the files (a hash cache, hashing ahead of the parser, or no hashing)."""
     from aispm.artifacts.sources import (
         ScannedArtifact,
         artifact_asset,
@@ -128,6 +136,7 @@ def collect(
                 max_object_bytes=max_object_bytes,
                 all_objects=all_objects,
                 trusted_keys=trusted_keys,
+                hasher=hasher,
             )
         else:
             path = Path(target).expanduser()
@@ -186,13 +195,17 @@ def _with_previous_hashes(inventory: Inventory, db: str | None) -> Inventory:
                         previous[asset.id] = sha
     except StoreError:
         return inventory  # store_result reports an unusable database
-    if not previous:
+    return _with_properties(inventory, {key: {"previous_sha256": sha} for key, sha in previous.items()})
+
+
+def _with_properties(inventory: Inventory, extra: Mapping[str, Mapping[str, Any]]) -> Inventory:
+    """``inventory`` with ``extra[asset id]`` added to the properties of those assets."""
+    if not extra:
         return inventory
     out = Inventory()
     for asset in inventory.assets:
-        if asset.id in previous:
-            props = {**asset.properties, "previous_sha256": previous[asset.id]}
-            asset = dataclasses.replace(asset, properties=props)
+        if asset.id in extra:
+            asset = dataclasses.replace(asset, properties={**asset.properties, **extra[asset.id]})
         out.add(asset)
     for rel in inventory.relationships:
         out.add_relationship(rel)

@@ -9,7 +9,6 @@ a bound on the output, and files are hashed in chunks.
 from __future__ import annotations
 
 import bz2
-import hashlib
 import io
 import json
 import lzma
@@ -36,7 +35,6 @@ _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 _HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 _NUMPY_MAGIC = b"\x93NUMPY"
 _SAVED_MODEL_NAMES = ("saved_model.pb", "saved_model.pbtxt")
-_HASH_CHUNK = 1024 * 1024
 _ONNX_FIELDS = {1: 0, 2: 2, 3: 2, 4: 2, 5: 0, 6: 2, 7: 2, 8: 2, 14: 2, 20: 2, 25: 2}
 """ModelProto field number -> protobuf wire type (0 varint, 2 length-delimited)."""
 _MAX_DIR_FILES = 100_000
@@ -139,6 +137,7 @@ class ModelFileAnalyzer:
             "extension_matches": suffix in _config().extensions[found.format],
         }
         from aispm.artifacts import scan_file  # here: the scanner imports this module's sniffing
+        from aispm.artifacts.hashing import sha256_file
         from aispm.artifacts.model import ArtifactScan
         from aispm.artifacts.provenance import read_provenance
 
@@ -180,15 +179,6 @@ class ModelFileAnalyzer:
 
 class ArchiveError(Exception):
     """A file that looks like a model archive cannot be listed (message for a warning)."""
-
-
-def sha256_file(path: Path) -> str:
-    """sha256 of a file, read in 1 MiB chunks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while chunk := fh.read(_HASH_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # -- cheap pre-check ------------------------------------------------------------------------------
