@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import marshal
 import struct
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import artifact_samples as samples
 import pytest
 
 from aispm.artifacts import identify, scan_bytes, scan_file
+from aispm.artifacts.sniff import base_name, path_parts, suffix_of
 
 CANARY = "/tmp/aispm-canary-formats"
 
@@ -189,3 +190,14 @@ def test_hf_configs() -> None:
     clean = scan_bytes(bert, "config.json")
     assert clean.verdict == "clean" and clean.metadata["model_type"] == "bert"
     assert identify(bert, "data.json") is None
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["", ".", "..", "/", "//", "a", "a.pkl", "a/b.tar.gz", "a/b/", "a/./b.", "/a/.hidden", "a//..", "c/d.e/"],
+)
+def test_path_helpers_read_names_as_pure_posix_path(path: str) -> None:
+    pure = PurePosixPath(path)
+    assert base_name(path) == pure.name
+    assert suffix_of(path) == pure.suffix
+    assert path_parts(path) == [p for p in pure.parts if p not in ("/", "//")]

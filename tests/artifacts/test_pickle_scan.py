@@ -171,3 +171,22 @@ def test_npy_object_array_with_payload() -> None:
     scan = scan_bytes(samples.npy_object(bad), "x.npy")
     assert scan.format == "numpy" and scan.metadata["object_dtype"] and scan.verdict == "malicious"
     assert scan_bytes(samples.npy_object(pickle.dumps([1], protocol=2)), "x.npy").verdict == "clean"
+
+
+def test_call_text_shows_the_arguments_as_they_were_at_the_call() -> None:
+    """The text of a call is rendered when the call is made (only for calls that can be
+    reported): a list changed after the call is shown as it was passed."""
+    arg = b"]" + b"\x94" + samples.u("id") + b"a"  # a list ['id'], memoized as 0
+    later = b"h\x00" + samples.u("later") + b"a0"  # append to it after the call
+    data = samples.stop(samples.sglob("os", "system") + arg + b"\x85R" + later)
+    scan = scan_bytes(data, "x.pkl")
+    assert [i.detail for i in scan.issues if i.callable == "os.system"] == ["os.system(['id'])"]
+
+
+def test_every_decoded_opcode_has_a_handler() -> None:
+    from aispm.artifacts.pickle_ops import _OPCODES
+    from aispm.artifacts.pickle_vm import _DISPATCH
+
+    names = {name for name, _decode in _OPCODES.values()}
+    assert names - {"STOP"} == set(_DISPATCH)
+    assert len(names) == len(_OPCODES)  # one name per opcode byte

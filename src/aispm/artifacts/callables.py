@@ -4,8 +4,10 @@ unknown, from ``data/pickle_callables.yaml``."""
 from __future__ import annotations
 
 import fnmatch
+import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 from aispm.core.model import Severity
 from aispm.data import load_yaml
@@ -25,22 +27,22 @@ class Verdict:
 
 
 class _Patterns:
-    """Exact names and shell-style patterns, matched together.  A pattern whose only wildcard is
-    a final ``*`` (most of them) is a prefix test; the others go through :mod:`fnmatch` (whose
-    regular expressions are compiled when first used)."""
+    """Exact names and shell-style patterns, matched together.  A name can only match a pattern
+    that it starts like (up to the first wildcard): a pattern whose only wildcard is a final ``*``
+    (most of them) needs no more; the others then go through :mod:`fnmatch` (whose regular
+    expressions are compiled when first used)."""
 
     def __init__(self, entries: list[str]) -> None:
         self.exact = frozenset(e for e in entries if not _is_glob(e))
         self.globs = tuple(e for e in entries if e not in self.exact)
-        self._prefixes = tuple(
-            g[:-1] if g.endswith("*") and not _is_glob(g[:-1]) else None for g in self.globs
-        )
+        self._prefixes = tuple(re.split(r"[*?\[]", g, maxsplit=1)[0] for g in self.globs)
+        self._prefix_only = tuple(g == p + "*" for g, p in zip(self.globs, self._prefixes, strict=True))
 
     def match(self, name: str) -> str | None:
         if name in self.exact:
             return name
-        for glob, prefix in zip(self.globs, self._prefixes, strict=True):
-            if name.startswith(prefix) if prefix is not None else fnmatch.fnmatchcase(name, glob):
+        for glob, prefix, prefix_only in zip(self.globs, self._prefixes, self._prefix_only, strict=True):
+            if name.startswith(prefix) and (prefix_only or fnmatch.fnmatchcase(name, glob)):
                 return glob
         return None
 
@@ -49,8 +51,9 @@ def _is_glob(pattern: str) -> bool:
     return any(c in pattern for c in "*?[")
 
 
-@dataclass(frozen=True, slots=True)
-class _Policy:
+class _Policy(NamedTuple):
+    """``data/pickle_callables.yaml``, ready for matching."""
+
     aliases: dict[str, str]
     dangerous: tuple[tuple[Severity, _Patterns], ...]
     safe: _Patterns
@@ -75,6 +78,7 @@ def _policy() -> _Policy:
     )
 
 
+@lru_cache(maxsize=4096)
 def normalize(path: str) -> str:
     """Apply module aliases (Python 2 names, ``posix``/``nt``) and ``__builtins__`` segments."""
     parts = [p for p in path.replace(":", ".").split(".") if p]
@@ -113,6 +117,7 @@ def resolver_kind(path: str) -> str | None:
     return _policy().resolvers.get(normalize(path))
 
 
+@lru_cache(maxsize=4096)
 def is_nested_loader(path: str) -> bool:
     return _policy().nested.match(normalize(path)) is not None
 

@@ -1,10 +1,13 @@
-"""Per-file scan state: limits, the time budget, nesting depth and the issues found so far."""
+"""Per-file scan state: limits, the time budget, nesting depth and the issues found so far.
+
+These are plain classes and a named tuple rather than dataclasses: they are never compared nor
+printed, and each dataclass costs about a millisecond of start-up (its methods are generated and
+compiled when the module is imported)."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from aispm.artifacts.model import ArtifactIssue, ArtifactScan, Limits
 from aispm.core.model import Severity
@@ -25,13 +28,15 @@ class LimitExceeded(ScanAbort):
     """A bound of :class:`Limits` was reached."""
 
 
-@dataclass(slots=True)
 class Budget:
     """What one top-level file may still consume: time and uncompressed bytes."""
 
-    limits: Limits
-    deadline: float
-    uncompressed: int = 0
+    __slots__ = ("deadline", "limits", "uncompressed")
+
+    def __init__(self, limits: Limits, deadline: float, uncompressed: int = 0) -> None:
+        self.limits = limits
+        self.deadline = deadline
+        self.uncompressed = uncompressed
 
     @classmethod
     def start(cls, limits: Limits) -> Budget:
@@ -51,15 +56,17 @@ class Budget:
             )
 
 
-@dataclass(slots=True)
 class Outcome:
     """What a format scanner found in one file or member (turned into an ``ArtifactScan``)."""
 
-    format: str | None = None
-    issues: list[ArtifactIssue] = field(default_factory=list)
-    members: list[ArtifactScan] = field(default_factory=list)
-    metadata: dict[str, Any] = field(default_factory=dict)
-    error: str | None = None
+    __slots__ = ("error", "format", "issues", "members", "metadata")
+
+    def __init__(self, format: str | None = None) -> None:
+        self.format = format
+        self.issues: list[ArtifactIssue] = []
+        self.members: list[ArtifactScan] = []
+        self.metadata: dict[str, Any] = {}
+        self.error: str | None = None
 
     def add(
         self,
@@ -85,18 +92,16 @@ class Outcome:
             self.add(i.kind, i.severity, i.detail, callable=i.callable, member=i.member, offset=i.offset)
 
 
-@dataclass(slots=True)
-class Ctx:
-    """What a format scanner gets besides the bytes: the budget, the nesting depth, the folder
-    the file lies in (for ONNX external data; None for members) and a way to scan members."""
+class Ctx(NamedTuple):
+    """What a format scanner gets besides the bytes: the budget, the nesting depth and a way to
+    scan members."""
 
     budget: Budget
     depth: int
-    folder: str | None
     scan_member: Any
     """``(data: bytes, name: str, ctx: Ctx) -> ArtifactScan | None`` (None: not a model file)."""
 
     def deeper(self) -> Ctx:
         if self.depth + 1 > self.budget.limits.max_depth:
             raise LimitExceeded(f"containers nested deeper than {self.budget.limits.max_depth}")
-        return Ctx(self.budget, self.depth + 1, None, self.scan_member)
+        return Ctx(self.budget, self.depth + 1, self.scan_member)

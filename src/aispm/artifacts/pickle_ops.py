@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 import codecs
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,14 +46,19 @@ class OpReader:
         self._buf = b""
         self._pos = 0
         self.offset = 0
+        self._end = 0
+        """Where the reading of ``_buf`` must stop: its end, or before where ``available`` ends
+        (``_pos`` and ``offset`` move together, so it changes only when ``_buf`` does)."""
 
     def _fill(self, want: int) -> None:
         while len(self._buf) - self._pos < want:
             chunk = self._stream.read(max(_CHUNK, want))
             if not chunk:
-                return
+                break
             self._buf = self._buf[self._pos :] + chunk
             self._pos = 0
+            end = len(self._buf)
+            self._end = end if self._available is None else min(end, self._available - self.offset)
 
     def _check(self, n: int) -> None:
         if n < 0:
@@ -70,6 +75,11 @@ class OpReader:
         return self._buf[self._pos : self._pos + n]
 
     def read(self, n: int) -> bytes:
+        pos = self._pos
+        if pos <= pos + n <= self._end:  # already buffered and within bounds (most reads)
+            self._pos = pos + n
+            self.offset += n
+            return self._buf[pos : pos + n]
         self._check(n)
         if n > _CHUNK * 4:
             parts = [self.read(_CHUNK) for _ in range(n // _CHUNK)]
@@ -113,10 +123,6 @@ class OpReader:
                 return bytes(out)
 
 
-def _uint(r: OpReader, n: int) -> int:
-    return int.from_bytes(r.read(n), "little")
-
-
 def _bytes(r: OpReader, n: int) -> bytes | Skipped:
     if n > KEEP_BYTES:
         return Skipped(n, r.skip(n))
@@ -158,83 +164,141 @@ def _quoted(line: bytes) -> bytes:
     return value.encode("latin-1") if isinstance(value, str) else bytes(value)
 
 
-_NO_ARG = {
-    b"(": "MARK", b".": "STOP", b"0": "POP", b"1": "POP_MARK", b"2": "DUP", b"N": "NONE",
-    b"Q": "BINPERSID", b"R": "REDUCE", b"a": "APPEND", b"b": "BUILD", b"d": "DICT",
-    b"}": "EMPTY_DICT", b"e": "APPENDS", b"l": "LIST", b"]": "EMPTY_LIST", b"o": "OBJ",
-    b"s": "SETITEM", b"t": "TUPLE", b")": "EMPTY_TUPLE", b"u": "SETITEMS", b"\x81": "NEWOBJ",
-    b"\x85": "TUPLE1", b"\x86": "TUPLE2", b"\x87": "TUPLE3", b"\x88": "NEWTRUE", b"\x89": "NEWFALSE",
-    b"\x8f": "EMPTY_SET", b"\x90": "ADDITEMS", b"\x91": "FROZENSET", b"\x92": "NEWOBJ_EX",
-    b"\x93": "STACK_GLOBAL", b"\x94": "MEMOIZE", b"\x97": "NEXT_BUFFER", b"\x98": "READONLY_BUFFER",
+def _u1(r: OpReader) -> int:
+    return int.from_bytes(r.read(1), "little")
+
+
+def _u2(r: OpReader) -> int:
+    return int.from_bytes(r.read(2), "little")
+
+
+def _u4(r: OpReader) -> int:
+    return int.from_bytes(r.read(4), "little")
+
+
+def _u8(r: OpReader) -> int:
+    return int.from_bytes(r.read(8), "little")
+
+
+def _i4(r: OpReader) -> int:
+    return int.from_bytes(r.read(4), "little", signed=True)
+
+
+def _int_line(r: OpReader) -> int | bool:
+    return _decimal(r.line(), "integer")
+
+
+def _float_line(r: OpReader) -> float:
+    try:
+        return float(r.line())
+    except ValueError:
+        raise Malformed(f"bad FLOAT literal at offset {r.offset}") from None
+
+
+def _binfloat(r: OpReader) -> float:
+    value: float = struct.unpack(">d", r.read(8))[0]
+    return value
+
+
+def _long(r: OpReader, n: int) -> int:
+    if n > 1024 * 1024:
+        raise LimitExceeded(f"LONG of {n:,} bytes")
+    return int.from_bytes(r.read(n), "little", signed=True)
+
+
+def _long1(r: OpReader) -> int:
+    return _long(r, _u1(r))
+
+
+def _long4(r: OpReader) -> int:
+    return _long(r, _i4(r))
+
+
+def _string(r: OpReader) -> str:
+    return _quoted(r.line()).decode("latin-1")
+
+
+def _binstring(r: OpReader) -> str | Skipped:
+    return _latin1(_bytes(r, _i4(r)))
+
+
+def _short_binstring(r: OpReader) -> str | Skipped:
+    return _latin1(_bytes(r, _u1(r)))
+
+
+def _unicode_line(r: OpReader) -> str:
+    return r.line().decode("raw-unicode-escape", "replace")
+
+
+def _binunicode(r: OpReader) -> str | Skipped:
+    return _text(r, _u4(r))
+
+
+def _short_binunicode(r: OpReader) -> str | Skipped:
+    return _text(r, _u1(r))
+
+
+def _binunicode8(r: OpReader) -> str | Skipped:
+    return _text(r, _u8(r))
+
+
+def _binbytes(r: OpReader) -> bytes | Skipped:
+    return _bytes(r, _u4(r))
+
+
+def _short_binbytes(r: OpReader) -> bytes | Skipped:
+    return _bytes(r, _u1(r))
+
+
+def _binbytes8(r: OpReader) -> bytes | Skipped:
+    return _bytes(r, _u8(r))
+
+
+def _global(r: OpReader) -> tuple[str, str]:
+    module = r.line().decode("utf-8", "replace")
+    name = r.line().decode("utf-8", "replace")
+    return module, name
+
+
+def _persid(r: OpReader) -> str:
+    return r.line().decode("ascii", "replace")
+
+
+def _memo_line(r: OpReader) -> int | bool:
+    return _decimal(r.line(), "memo index")
+
+
+_OPCODES: dict[bytes, tuple[str, Callable[[OpReader], object] | None]] = {
+    # no argument
+    b"(": ("MARK", None), b".": ("STOP", None), b"0": ("POP", None), b"1": ("POP_MARK", None),
+    b"2": ("DUP", None), b"N": ("NONE", None), b"Q": ("BINPERSID", None), b"R": ("REDUCE", None),
+    b"a": ("APPEND", None), b"b": ("BUILD", None), b"d": ("DICT", None), b"}": ("EMPTY_DICT", None),
+    b"e": ("APPENDS", None), b"l": ("LIST", None), b"]": ("EMPTY_LIST", None), b"o": ("OBJ", None),
+    b"s": ("SETITEM", None), b"t": ("TUPLE", None), b")": ("EMPTY_TUPLE", None),
+    b"u": ("SETITEMS", None), b"\x81": ("NEWOBJ", None), b"\x85": ("TUPLE1", None),
+    b"\x86": ("TUPLE2", None), b"\x87": ("TUPLE3", None), b"\x88": ("NEWTRUE", None),
+    b"\x89": ("NEWFALSE", None), b"\x8f": ("EMPTY_SET", None), b"\x90": ("ADDITEMS", None),
+    b"\x91": ("FROZENSET", None), b"\x92": ("NEWOBJ_EX", None), b"\x93": ("STACK_GLOBAL", None),
+    b"\x94": ("MEMOIZE", None), b"\x97": ("NEXT_BUFFER", None), b"\x98": ("READONLY_BUFFER", None),
+    # unsigned little-endian integers
+    b"\x80": ("PROTO", _u1), b"\x95": ("FRAME", _u8), b"K": ("BININT1", _u1), b"M": ("BININT2", _u2),
+    b"h": ("BINGET", _u1), b"q": ("BINPUT", _u1), b"j": ("LONG_BINGET", _u4), b"r": ("LONG_BINPUT", _u4),
+    b"\x82": ("EXT1", _u1), b"\x83": ("EXT2", _u2), b"\x84": ("EXT4", _u4),
+    # numbers
+    b"J": ("BININT", _i4), b"I": ("INT", _int_line), b"L": ("LONG", _int_line),
+    b"F": ("FLOAT", _float_line), b"G": ("BINFLOAT", _binfloat), b"\x8a": ("LONG1", _long1),
+    b"\x8b": ("LONG4", _long4),
+    # strings and bytes
+    b"S": ("STRING", _string), b"T": ("BINSTRING", _binstring), b"U": ("SHORT_BINSTRING", _short_binstring),
+    b"V": ("UNICODE", _unicode_line), b"X": ("BINUNICODE", _binunicode),
+    b"\x8c": ("SHORT_BINUNICODE", _short_binunicode), b"\x8d": ("BINUNICODE8", _binunicode8),
+    b"B": ("BINBYTES", _binbytes), b"C": ("SHORT_BINBYTES", _short_binbytes),
+    b"\x8e": ("BINBYTES8", _binbytes8), b"\x96": ("BYTEARRAY8", _binbytes8),
+    # names, persistent ids, memo
+    b"c": ("GLOBAL", _global), b"i": ("INST", _global), b"P": ("PERSID", _persid),
+    b"g": ("GET", _memo_line), b"p": ("PUT", _memo_line),
 }  # fmt: skip
-
-
-def _arg(code: bytes, r: OpReader) -> tuple[str, object]:
-    """The name and decoded argument of the opcode ``code`` (whose byte was already read)."""
-    if code in _NO_ARG:
-        return _NO_ARG[code], None
-    if code == b"\x80":
-        return "PROTO", _uint(r, 1)
-    if code == b"\x95":
-        return "FRAME", _uint(r, 8)
-    if code == b"K":
-        return "BININT1", _uint(r, 1)
-    if code == b"M":
-        return "BININT2", _uint(r, 2)
-    if code == b"J":
-        return "BININT", int.from_bytes(r.read(4), "little", signed=True)
-    if code in (b"I", b"L"):
-        return ("INT" if code == b"I" else "LONG"), _decimal(r.line(), "integer")
-    if code == b"F":
-        try:
-            return "FLOAT", float(r.line())
-        except ValueError:
-            raise Malformed(f"bad FLOAT literal at offset {r.offset}") from None
-    if code == b"G":
-        return "BINFLOAT", struct.unpack(">d", r.read(8))[0]
-    if code in (b"\x8a", b"\x8b"):
-        n = _uint(r, 1) if code == b"\x8a" else int.from_bytes(r.read(4), "little", signed=True)
-        if n > 1024 * 1024:
-            raise LimitExceeded(f"LONG of {n:,} bytes")
-        return "LONG1" if code == b"\x8a" else "LONG4", int.from_bytes(r.read(n), "little", signed=True)
-    if code == b"S":
-        return "STRING", _quoted(r.line()).decode("latin-1")
-    if code == b"T":
-        return "BINSTRING", _latin1(_bytes(r, int.from_bytes(r.read(4), "little", signed=True)))
-    if code == b"U":
-        return "SHORT_BINSTRING", _latin1(_bytes(r, _uint(r, 1)))
-    if code == b"V":
-        return "UNICODE", r.line().decode("raw-unicode-escape", "replace")
-    if code == b"X":
-        return "BINUNICODE", _text(r, _uint(r, 4))
-    if code == b"\x8c":
-        return "SHORT_BINUNICODE", _text(r, _uint(r, 1))
-    if code == b"\x8d":
-        return "BINUNICODE8", _text(r, _uint(r, 8))
-    if code == b"B":
-        return "BINBYTES", _bytes(r, _uint(r, 4))
-    if code == b"C":
-        return "SHORT_BINBYTES", _bytes(r, _uint(r, 1))
-    if code == b"\x8e":
-        return "BINBYTES8", _bytes(r, _uint(r, 8))
-    if code == b"\x96":
-        return "BYTEARRAY8", _bytes(r, _uint(r, 8))
-    if code in (b"c", b"i"):
-        module = r.line().decode("utf-8", "replace")
-        name = r.line().decode("utf-8", "replace")
-        return ("GLOBAL" if code == b"c" else "INST"), (module, name)
-    if code == b"P":
-        return "PERSID", r.line().decode("ascii", "replace")
-    if code in (b"g", b"p"):
-        return ("GET" if code == b"g" else "PUT"), _decimal(r.line(), "memo index")
-    if code in (b"h", b"q"):
-        return ("BINGET" if code == b"h" else "BINPUT"), _uint(r, 1)
-    if code in (b"j", b"r"):
-        return ("LONG_BINGET" if code == b"j" else "LONG_BINPUT"), _uint(r, 4)
-    if code in (b"\x82", b"\x83", b"\x84"):
-        size = {b"\x82": 1, b"\x83": 2, b"\x84": 4}[code]
-        return "EXT" + str(size), _uint(r, size)
-    raise Malformed(f"unknown opcode 0x{code.hex()} at offset {r.offset - 1}")
+"""Each opcode byte: its name and the decoder of its argument (None: the opcode has none)."""
 
 
 def genops(r: OpReader) -> Iterator[tuple[str, object, int]]:
@@ -242,7 +306,10 @@ def genops(r: OpReader) -> Iterator[tuple[str, object, int]]:
     while True:
         offset = r.offset
         code = r.read(1)
-        name, arg = _arg(code, r)
-        yield name, arg, offset
+        op = _OPCODES.get(code)
+        if op is None:
+            raise Malformed(f"unknown opcode 0x{code.hex()} at offset {r.offset - 1}")
+        name, decode = op
+        yield name, (decode(r) if decode is not None else None), offset
         if name == "STOP":
             return

@@ -10,10 +10,17 @@ import base64
 import binascii
 import codecs
 import operator
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
-from aispm.artifacts.callables import is_nested_loader, is_string_builder, normalize, resolver_kind
+from aispm.artifacts.callables import (
+    SAFE,
+    classify,
+    is_nested_loader,
+    is_string_builder,
+    normalize,
+    resolver_kind,
+)
 from aispm.artifacts.context import Budget, LimitExceeded, Malformed
 from aispm.artifacts.pickle_ops import OpReader, Skipped, genops
 from aispm.artifacts.pickle_values import (
@@ -32,8 +39,7 @@ from aispm.artifacts.pickle_values import (
 _JOBLIB_WRAPPER = "joblib.numpy_pickle.NumpyArrayWrapper"
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
+class Event(NamedTuple):
     """Something the pickle does: ``ref`` (names a callable), ``call``, ``nested`` (a pickle
     payload given to a loader), ``unresolved`` (a name or callee the machine cannot know),
     ``global_write`` (state written into a module or class)."""
@@ -41,25 +47,33 @@ class Event:
     kind: str
     path: str
     text: str
+    """What the pickle does, as Python-like text; empty when it is never reported (a resolved
+    indirection, a call to a safe callable)."""
     offset: int
     payload: bytes | Skipped | None = None
 
 
-@dataclass(slots=True)
 class Machine:
     """One pickle's symbolic run."""
 
-    reader: OpReader
-    budget: Budget
-    events: list[Event] = field(default_factory=list)
-    protocol: int = 0
-    ops: int = 0
-    inline_pickles: list[Machine] = field(default_factory=list)
-    _stack: list[Any] = field(default_factory=list)
-    _marks: list[list[Any]] = field(default_factory=list)
-    _saved: int = 0
-    _memo: dict[int, Any] = field(default_factory=dict)
-    _offset: int = 0
+    __slots__ = (
+        "_marks", "_memo", "_offset", "_saved", "_stack",
+        "budget", "events", "inline_pickles", "ops", "protocol", "reader",
+    )  # fmt: skip
+
+    def __init__(self, reader: OpReader, budget: Budget) -> None:
+        self.reader = reader
+        self.budget = budget
+        self.events: list[Event] = []
+        self.protocol = 0
+        self.ops = 0
+        self.inline_pickles: list[Machine] = []
+        self._stack: list[Any] = []
+        self._marks: list[list[Any]] = []
+        """The stacks below each MARK, innermost last (``_saved`` items in all)."""
+        self._saved = 0
+        self._memo: dict[int, Any] = {}
+        self._offset = 0
 
     # -- driver -----------------------------------------------------------------------------
 
@@ -75,7 +89,7 @@ class Machine:
                 raise LimitExceeded(f"more than {limits.max_pickle_ops:,} pickle opcodes")
             if name == "STOP":
                 return self._pop()
-            self._step(name, arg)
+            _DISPATCH[name](self, arg)
             if len(self._stack) + self._saved > limits.max_stack:
                 raise LimitExceeded(f"pickle stack deeper than {limits.max_stack:,} items")
         raise Malformed("pickle ended without STOP")  # pragma: no cover - genops stops at STOP
@@ -84,9 +98,6 @@ class Machine:
         self.events.append(Event(kind, path, text, self._offset, payload))
 
     # -- stack ------------------------------------------------------------------------------
-
-    def _push(self, value: Any) -> None:
-        self._stack.append(value)
 
     def _pop(self) -> Any:
         if not self._stack:
@@ -116,126 +127,176 @@ class Machine:
             raise Malformed(f"memo key {index} read before it was written (offset {self._offset})")
         return self._memo[index]
 
-    # -- opcodes ----------------------------------------------------------------------------
+    # -- opcodes -----------------------------------------------------------------------------
+    # One method each, found in _DISPATCH by name.  A method that pops to a MARK does so before
+    # it pushes: popping makes the list below the mark the stack again.
 
-    def _step(self, name: str, arg: Any) -> None:
-        push = self._push
-        if name in _LITERALS:
-            push(_LITERALS[name])
-        elif name in _VALUE_OPS:
-            push(arg)
-        elif name == "MARK":
-            self._marks.append(self._stack)
-            self._saved += len(self._stack)
-            self._stack = []
-        elif name == "POP":
-            if self._stack:
-                self._stack.pop()
-            else:
-                self._pop_mark()
-        elif name == "POP_MARK":
+    def _op_none(self, arg: Any) -> None:
+        self._stack.append(None)
+
+    def _op_true(self, arg: Any) -> None:
+        self._stack.append(True)
+
+    def _op_false(self, arg: Any) -> None:
+        self._stack.append(False)
+
+    def _op_empty_tuple(self, arg: Any) -> None:
+        self._stack.append(())
+
+    def _op_value(self, arg: Any) -> None:
+        """A literal decoded from the opcode stream (number, string, bytes)."""
+        self._stack.append(arg)
+
+    def _op_mark(self, arg: Any) -> None:
+        self._marks.append(self._stack)
+        self._saved += len(self._stack)
+        self._stack = []
+
+    def _op_pop(self, arg: Any) -> None:
+        if self._stack:
+            self._stack.pop()
+        else:
             self._pop_mark()
-        elif name == "DUP":
-            push(self._top())
-        elif name == "PROTO":
-            self.protocol = int(arg)
-        elif name == "FRAME":
-            pass
-        elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
-            self._memo_put(int(arg), self._top())
-        elif name == "MEMOIZE":
-            self._memo_put(len(self._memo), self._top())
-        elif name in ("GET", "BINGET", "LONG_BINGET"):
-            push(self._memo_get(int(arg)))
-        elif name in ("EMPTY_LIST",):
-            push([])
-        elif name == "EMPTY_DICT":
-            push(PDict())
-        elif name == "EMPTY_SET":
-            push(PSet())
-        elif name == "LIST":
-            push(self._pop_mark())
-        elif name == "TUPLE":
-            push(tuple(self._pop_mark()))
-        elif name in ("TUPLE1", "TUPLE2", "TUPLE3"):
-            count = int(name[-1])
-            if len(self._stack) < count:
-                raise Malformed(f"stack underflow at offset {self._offset}")
-            top = tuple(self._stack[-count:])
-            del self._stack[-count:]
-            push(top)
-        elif name == "DICT":
-            items = self._pop_mark()
-            push(PDict(list(zip(items[::2], items[1::2], strict=False))))
-        elif name == "FROZENSET":
-            push(PSet(self._pop_mark(), frozen=True))
-        elif name == "APPEND":
-            value = self._pop()
-            self._append(self._top(), [value])
-        elif name == "APPENDS":
-            items = self._pop_mark()
-            self._append(self._top(), items)
-        elif name == "ADDITEMS":
-            items = self._pop_mark()
-            target = self._top()
-            if isinstance(target, PSet):
-                target.items.extend(items[: max(0, 4096 - len(target.items))])
-        elif name == "SETITEM":
-            value = self._pop()
-            key = self._pop()
-            self._setitems(self._top(), [(key, value)])
-        elif name == "SETITEMS":
-            items = self._pop_mark()
-            self._setitems(self._top(), list(zip(items[::2], items[1::2], strict=False)))
-        elif name == "GLOBAL":
-            module, attr = arg
-            push(self._ref(f"{module}.{attr}"))
-        elif name == "STACK_GLOBAL":
-            attr = self._pop()
-            module = self._pop()
-            if isinstance(module, str) and isinstance(attr, str):
-                push(self._ref(f"{module}.{attr}"))
-            else:
-                text = f"STACK_GLOBAL({render(module)}, {render(attr)})"
-                self._emit("unresolved", "<unresolved>", text)
-                push(Opaque(text))
-        elif name == "REDUCE":
-            args = self._pop()
-            func = self._pop()
-            push(self._call(func, _as_tuple(args), None))
-        elif name == "NEWOBJ":
-            args = self._pop()
-            cls = self._pop()
-            push(self._call(cls, _as_tuple(args), None))
-        elif name == "NEWOBJ_EX":
-            kwargs = self._pop()
-            args = self._pop()
-            cls = self._pop()
-            push(self._call(cls, _as_tuple(args), _as_kwargs(kwargs)))
-        elif name == "INST":
-            module, attr = arg
-            items = self._pop_mark()
-            push(self._call(self._ref(f"{module}.{attr}"), tuple(items), None))
-        elif name == "OBJ":
-            items = self._pop_mark()
-            if not items:
-                raise Malformed(f"OBJ without a class at offset {self._offset}")
-            push(self._call(items[0], tuple(items[1:]), None))
-        elif name == "BUILD":
-            state = self._pop()
-            self._build(self._top(), state)
-        elif name in ("PERSID", "BINPERSID"):
-            push(PersId(arg if name == "PERSID" else self._pop()))
-        elif name in ("EXT1", "EXT2", "EXT4"):
-            text = f"copyreg extension code {arg}"
-            self._emit("unresolved", "<extension>", text)
-            push(Opaque(text))
-        elif name == "NEXT_BUFFER":
-            push(Opaque("out-of-band buffer"))
-        elif name == "READONLY_BUFFER":
-            pass
-        else:  # pragma: no cover - every opcode of pickle_ops is handled above
-            raise Malformed(f"unhandled opcode {name}")
+
+    def _op_pop_mark(self, arg: Any) -> None:
+        self._pop_mark()
+
+    def _op_dup(self, arg: Any) -> None:
+        self._stack.append(self._top())
+
+    def _op_proto(self, arg: Any) -> None:
+        self.protocol = int(arg)
+
+    def _op_nothing(self, arg: Any) -> None:
+        """FRAME and READONLY_BUFFER change nothing the machine follows."""
+
+    def _op_put(self, arg: Any) -> None:
+        self._memo_put(int(arg), self._top())
+
+    def _op_memoize(self, arg: Any) -> None:
+        self._memo_put(len(self._memo), self._top())
+
+    def _op_get(self, arg: Any) -> None:
+        self._stack.append(self._memo_get(int(arg)))
+
+    def _op_empty_list(self, arg: Any) -> None:
+        self._stack.append([])
+
+    def _op_empty_dict(self, arg: Any) -> None:
+        self._stack.append(PDict())
+
+    def _op_empty_set(self, arg: Any) -> None:
+        self._stack.append(PSet())
+
+    def _op_list(self, arg: Any) -> None:
+        items = self._pop_mark()
+        self._stack.append(items)
+
+    def _op_tuple(self, arg: Any) -> None:
+        items = self._pop_mark()
+        self._stack.append(tuple(items))
+
+    def _op_tuple1(self, arg: Any) -> None:
+        self._tuple_of_top(1)
+
+    def _op_tuple2(self, arg: Any) -> None:
+        self._tuple_of_top(2)
+
+    def _op_tuple3(self, arg: Any) -> None:
+        self._tuple_of_top(3)
+
+    def _tuple_of_top(self, count: int) -> None:
+        if len(self._stack) < count:
+            raise Malformed(f"stack underflow at offset {self._offset}")
+        top = tuple(self._stack[-count:])
+        del self._stack[-count:]
+        self._stack.append(top)
+
+    def _op_dict(self, arg: Any) -> None:
+        items = self._pop_mark()
+        self._stack.append(PDict(list(zip(items[::2], items[1::2], strict=False))))
+
+    def _op_frozenset(self, arg: Any) -> None:
+        items = self._pop_mark()
+        self._stack.append(PSet(items, frozen=True))
+
+    def _op_append(self, arg: Any) -> None:
+        value = self._pop()
+        self._append(self._top(), [value])
+
+    def _op_appends(self, arg: Any) -> None:
+        items = self._pop_mark()
+        self._append(self._top(), items)
+
+    def _op_additems(self, arg: Any) -> None:
+        items = self._pop_mark()
+        target = self._top()
+        if isinstance(target, PSet):
+            target.items.extend(items[: max(0, 4096 - len(target.items))])
+
+    def _op_setitem(self, arg: Any) -> None:
+        value = self._pop()
+        key = self._pop()
+        self._setitems(self._top(), [(key, value)])
+
+    def _op_setitems(self, arg: Any) -> None:
+        items = self._pop_mark()
+        self._setitems(self._top(), list(zip(items[::2], items[1::2], strict=False)))
+
+    def _op_global(self, arg: Any) -> None:
+        module, attr = arg
+        self._stack.append(self._ref(f"{module}.{attr}"))
+
+    def _op_stack_global(self, arg: Any) -> None:
+        attr = self._pop()
+        module = self._pop()
+        if isinstance(module, str) and isinstance(attr, str):
+            self._stack.append(self._ref(f"{module}.{attr}"))
+        else:
+            text = f"STACK_GLOBAL({render(module)}, {render(attr)})"
+            self._emit("unresolved", "<unresolved>", text)
+            self._stack.append(Opaque(text))
+
+    def _op_reduce(self, arg: Any) -> None:
+        """REDUCE and NEWOBJ: a callable (or class) and its argument tuple."""
+        args = self._pop()
+        func = self._pop()
+        self._stack.append(self._call(func, _as_tuple(args), None))
+
+    def _op_newobj_ex(self, arg: Any) -> None:
+        kwargs = self._pop()
+        args = self._pop()
+        cls = self._pop()
+        self._stack.append(self._call(cls, _as_tuple(args), _as_kwargs(kwargs)))
+
+    def _op_inst(self, arg: Any) -> None:
+        module, attr = arg
+        items = self._pop_mark()
+        self._stack.append(self._call(self._ref(f"{module}.{attr}"), tuple(items), None))
+
+    def _op_obj(self, arg: Any) -> None:
+        items = self._pop_mark()
+        if not items:
+            raise Malformed(f"OBJ without a class at offset {self._offset}")
+        self._stack.append(self._call(items[0], tuple(items[1:]), None))
+
+    def _op_build(self, arg: Any) -> None:
+        state = self._pop()
+        self._build(self._top(), state)
+
+    def _op_persid(self, arg: Any) -> None:
+        self._stack.append(PersId(arg))
+
+    def _op_binpersid(self, arg: Any) -> None:
+        self._stack.append(PersId(self._pop()))
+
+    def _op_ext(self, arg: Any) -> None:
+        text = f"copyreg extension code {arg}"
+        self._emit("unresolved", "<extension>", text)
+        self._stack.append(Opaque(text))
+
+    def _op_next_buffer(self, arg: Any) -> None:
+        self._stack.append(Opaque("out-of-band buffer"))
 
     # -- containers ---------------------------------------------------------------------------
 
@@ -274,27 +335,32 @@ class Machine:
         if isinstance(func, Getter):
             return self._call_getter(func, args, kwargs)
         path = path_of(func)
-        text = render(Obj(func, args, kwargs))
+        given = args  # as the pickle wrote them: what the event text shows
         if isinstance(func, Attr) and isinstance(func.base, str | bytes):
             args = (func.base, *args)
         if path is None:
-            self._emit("unresolved", "<unresolved>", text)
+            self._emit("unresolved", "<unresolved>", render(Obj(func, given, kwargs)))
             return Obj(func, args, kwargs)
+        name = normalize(path)
         kind = resolver_kind(path)
         if kind is not None:
             resolved = self._resolve(kind, path, args, kwargs)
             if resolved is not None:
-                self._emit("resolved", normalize(path), text)
+                self._emit("resolved", name, "")
                 return resolved
         if is_string_builder(path):
-            built = _build_string(normalize(path), args)
+            built = _build_string(name, args)
             if built is not None:
                 return built
-        self._emit("call", normalize(path), text)
-        if is_nested_loader(path):
+        nested = is_nested_loader(path)
+        # The text is rendered now (the arguments may change later) but only when it can be
+        # reported: a call to a safe callable (most calls of a model's pickle) never is.
+        text = render(Obj(func, given, kwargs)) if nested or classify(name).kind != SAFE else ""
+        self._emit("call", name, text)
+        if nested:
             payload = _payload(args)
             if payload is not None:
-                self._emit("nested", normalize(path), text, payload)
+                self._emit("nested", name, text, payload)
         return Obj(func, args, kwargs)
 
     def _call_getter(self, getter: Getter, args: tuple[Any, ...], kwargs: dict[str, Any] | None) -> Any:
@@ -381,14 +447,63 @@ class Machine:
         self.reader.skip(count * itemsize)
 
 
-_LITERALS: dict[str, Any] = {"NONE": None, "NEWTRUE": True, "NEWFALSE": False, "EMPTY_TUPLE": ()}
-_VALUE_OPS = frozenset(
-    {
-        "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4", "FLOAT", "BINFLOAT",
-        "STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE", "SHORT_BINUNICODE",
-        "BINUNICODE8", "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8",
-    }
+_VALUE_OPS = (
+    "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4", "FLOAT", "BINFLOAT",
+    "STRING", "BINSTRING", "SHORT_BINSTRING", "UNICODE", "BINUNICODE", "SHORT_BINUNICODE",
+    "BINUNICODE8", "BINBYTES", "SHORT_BINBYTES", "BINBYTES8", "BYTEARRAY8",
 )  # fmt: skip
+
+_DISPATCH: dict[str, Callable[[Machine, Any], None]] = {
+    **dict.fromkeys(_VALUE_OPS, Machine._op_value),
+    "NONE": Machine._op_none,
+    "NEWTRUE": Machine._op_true,
+    "NEWFALSE": Machine._op_false,
+    "EMPTY_TUPLE": Machine._op_empty_tuple,
+    "MARK": Machine._op_mark,
+    "POP": Machine._op_pop,
+    "POP_MARK": Machine._op_pop_mark,
+    "DUP": Machine._op_dup,
+    "PROTO": Machine._op_proto,
+    "FRAME": Machine._op_nothing,
+    "PUT": Machine._op_put,
+    "BINPUT": Machine._op_put,
+    "LONG_BINPUT": Machine._op_put,
+    "MEMOIZE": Machine._op_memoize,
+    "GET": Machine._op_get,
+    "BINGET": Machine._op_get,
+    "LONG_BINGET": Machine._op_get,
+    "EMPTY_LIST": Machine._op_empty_list,
+    "EMPTY_DICT": Machine._op_empty_dict,
+    "EMPTY_SET": Machine._op_empty_set,
+    "LIST": Machine._op_list,
+    "TUPLE": Machine._op_tuple,
+    "TUPLE1": Machine._op_tuple1,
+    "TUPLE2": Machine._op_tuple2,
+    "TUPLE3": Machine._op_tuple3,
+    "DICT": Machine._op_dict,
+    "FROZENSET": Machine._op_frozenset,
+    "APPEND": Machine._op_append,
+    "APPENDS": Machine._op_appends,
+    "ADDITEMS": Machine._op_additems,
+    "SETITEM": Machine._op_setitem,
+    "SETITEMS": Machine._op_setitems,
+    "GLOBAL": Machine._op_global,
+    "STACK_GLOBAL": Machine._op_stack_global,
+    "REDUCE": Machine._op_reduce,
+    "NEWOBJ": Machine._op_reduce,
+    "NEWOBJ_EX": Machine._op_newobj_ex,
+    "INST": Machine._op_inst,
+    "OBJ": Machine._op_obj,
+    "BUILD": Machine._op_build,
+    "PERSID": Machine._op_persid,
+    "BINPERSID": Machine._op_binpersid,
+    "EXT1": Machine._op_ext,
+    "EXT2": Machine._op_ext,
+    "EXT4": Machine._op_ext,
+    "NEXT_BUFFER": Machine._op_next_buffer,
+    "READONLY_BUFFER": Machine._op_nothing,
+}
+"""What each opcode (but STOP, which ends :meth:`Machine.run`) does to the machine."""
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:

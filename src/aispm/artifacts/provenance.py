@@ -10,18 +10,19 @@ verification needs the network) the signature is reported as present but unverif
 
 from __future__ import annotations
 
+import errno
 import json
 import re
+import stat
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from aispm.data import load_yaml
 
 _HF_COMMIT = re.compile(r"^[0-9a-f]{40}$")
-_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(\r?\n|\Z)", re.DOTALL)
 
 SIGNATURE_ABSENT = "absent"
 SIGNATURE_VERIFIED = "verified"
@@ -29,8 +30,9 @@ SIGNATURE_INVALID = "invalid"
 SIGNATURE_UNVERIFIED = "unverified"
 
 
-@dataclass(frozen=True, slots=True)
-class _Config:
+class _Config(NamedTuple):
+    """``data/model_provenance.yaml``: the side files looked for and their size limits."""
+
     card_names: tuple[str, ...]
     config_names: tuple[str, ...]
     directory_signatures: tuple[str, ...]
@@ -54,6 +56,12 @@ def _config() -> _Config:
         max_signature=int(data["max_signature_bytes"]),
         max_list=int(data["max_list_entries"]),
     )
+
+
+@cache
+def _front_matter() -> re.Pattern[str]:
+    """A model card's YAML front matter (compiled when the first card is read)."""
+    return re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(\r?\n|\Z)", re.DOTALL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,6 +136,7 @@ class SideFiles:
 
     def __init__(self) -> None:
         self._folders: dict[Path, _Sides] = {}
+        self._signatures: dict[Path, tuple[Path, Path] | None] = {}
 
     def of(self, folder: Path) -> _Sides:
         sides = self._folders.get(folder)
@@ -135,21 +144,46 @@ class SideFiles:
             sides = self._folders[folder] = _read_sides(folder)
         return sides
 
+    def folder_signature(self, folder: Path) -> tuple[Path, Path] | None:
+        if folder not in self._signatures:
+            self._signatures[folder] = _folder_signature(folder)
+        return self._signatures[folder]
 
-@dataclass(frozen=True, slots=True)
+
 class _Sides:
-    card: dict[str, Any]
-    card_name: str | None
-    config: dict[str, Any]
-    config_name: str | None
-    notes: tuple[str, ...]
+    """What a folder's model card and config say (the same for every model file in it)."""
+
+    __slots__ = ("facts", "hub_repo", "notes")
+
+    def __init__(self, facts: dict[str, Any], hub_repo: str | None, notes: tuple[str, ...]) -> None:
+        self.facts = facts
+        """The :class:`Provenance` fields that come from the card and config alone."""
+        self.hub_repo = hub_repo
+        """The config's ``_name_or_path`` when it names a Hub repository."""
+        self.notes = notes
 
 
 def _read_sides(folder: Path) -> _Sides:
     notes: list[str] = []
     card, card_name = _model_card(folder, notes)
     config, config_name = _model_config(folder, notes)
-    return _Sides(card, card_name, config, config_name, tuple(notes))
+    name_or_path = _text(config.get("_name_or_path"))
+    limit = _config().max_list
+    facts = {
+        "license": _license(card.get("license"), card.get("license_name")),
+        "base_model": _texts(card.get("base_model"), limit),
+        "datasets": _texts(card.get("datasets"), limit),
+        "library_name": _text(card.get("library_name")),
+        "pipeline_tag": _text(card.get("pipeline_tag")),
+        "name_or_path": name_or_path,
+        "architectures": _texts(config.get("architectures"), limit),
+        "model_type": _text(config.get("model_type")),
+        "transformers_version": _text(config.get("transformers_version")),
+        "model_card": card_name,
+        "config": config_name,
+    }
+    hub_repo = name_or_path if name_or_path and _looks_like_hub_id(name_or_path) else None
+    return _Sides(facts, hub_repo, tuple(notes))
 
 
 def read_provenance(
@@ -160,31 +194,16 @@ def read_provenance(
     ``trusted_keys`` are PEM public keys a model-signing signature is verified against;
     ``side_files`` shares the reading of model cards and configs between the files of a folder.
     """
-    folder = model if model.is_dir() else model.parent
+    kind = _kind(model)
+    folder = model if kind == "dir" else model.parent
     sides = side_files.of(folder) if side_files is not None else _read_sides(folder)
-    card, card_name, config, config_name = sides.card, sides.card_name, sides.config, sides.config_name
-    notes = list(sides.notes)
     hub_repo, revision = hf_cache_origin(model)
-    name_or_path = _text(config.get("_name_or_path"))
-    if hub_repo is None and name_or_path and _looks_like_hub_id(name_or_path):
-        hub_repo = name_or_path
-    limit = _config().max_list
     return Provenance(
-        license=_license(card.get("license"), card.get("license_name")),
-        base_model=_texts(card.get("base_model"), limit),
-        datasets=_texts(card.get("datasets"), limit),
-        library_name=_text(card.get("library_name")),
-        pipeline_tag=_text(card.get("pipeline_tag")),
-        hub_repo=hub_repo,
+        **sides.facts,
+        hub_repo=hub_repo if hub_repo is not None else sides.hub_repo,
         revision=revision,
-        name_or_path=name_or_path,
-        architectures=_texts(config.get("architectures"), limit),
-        model_type=_text(config.get("model_type")),
-        transformers_version=_text(config.get("transformers_version")),
-        model_card=card_name,
-        config=config_name,
-        signature=check_signature(model, trusted_keys),
-        notes=tuple(notes),
+        signature=_check_signature(model, kind, trusted_keys, side_files),
+        notes=sides.notes,
     )
 
 
@@ -209,7 +228,7 @@ def _model_card(folder: Path, notes: list[str]) -> tuple[dict[str, Any], str | N
         text = _side_text(folder / name, _config().max_card, notes)
         if text is None:
             continue
-        match = _FRONT_MATTER.match(text)
+        match = _front_matter().match(text)
         if match is None:
             return {}, name  # a card without metadata still documents the model
         import yaml  # only for a card with front matter
@@ -286,23 +305,56 @@ def _first_line(exc: BaseException) -> str:
 # -- signatures ------------------------------------------------------------------------------------
 
 
-def find_signature(model: Path) -> tuple[Path, Path] | None:
-    """``(signature file, signed path)``: ``<file>.sig`` signs the file, ``model.sig`` its folder."""
-    config = _config()
-    if model.is_file():
-        own = model.with_name(model.name + config.file_signature_suffix)
+def find_signature(model: Path, side_files: SideFiles | None = None) -> tuple[Path, Path] | None:
+    """``(signature file, signed path)``: ``<file>.sig`` signs the file, ``model.sig`` its folder.
+    ``side_files`` remembers each folder's signature for the other files in it."""
+    return _find_signature(model, _kind(model), side_files)
+
+
+def _find_signature(model: Path, kind: str | None, side_files: SideFiles | None) -> tuple[Path, Path] | None:
+    """:func:`find_signature` of ``model``, whose :func:`_kind` is ``kind``."""
+    if kind == "file":
+        own = model.with_name(model.name + _config().file_signature_suffix)
         if own.is_file():
             return own, model
-    folder = model if model.is_dir() else model.parent
-    for name in config.directory_signatures:
+    folder = model if kind == "dir" else model.parent
+    if side_files is not None:
+        return side_files.folder_signature(folder)
+    return _folder_signature(folder)
+
+
+def _kind(path: Path) -> str | None:
+    """``file``, ``dir`` or None, from one ``stat`` (errors as ``Path.is_file``/``is_dir`` treat
+    them: a missing path is neither, other errors are raised)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:
+        if exc.errno not in (errno.ENOENT, errno.ENOTDIR, errno.EBADF, errno.ELOOP):
+            raise
+        return None
+    except ValueError:
+        return None
+    return "file" if stat.S_ISREG(mode) else "dir" if stat.S_ISDIR(mode) else None
+
+
+def _folder_signature(folder: Path) -> tuple[Path, Path] | None:
+    for name in _config().directory_signatures:
         if (folder / name).is_file():
             return folder / name, folder
     return None
 
 
-def check_signature(model: Path, trusted_keys: Sequence[Path] = ()) -> Signature:
+def check_signature(
+    model: Path, trusted_keys: Sequence[Path] = (), side_files: SideFiles | None = None
+) -> Signature:
     """Find the signature of ``model`` and verify it against each trusted public key."""
-    found = find_signature(model)
+    return _check_signature(model, _kind(model), trusted_keys, side_files)
+
+
+def _check_signature(
+    model: Path, kind: str | None, trusted_keys: Sequence[Path], side_files: SideFiles | None
+) -> Signature:
+    found = _find_signature(model, kind, side_files)
     if found is None:
         return Signature(SIGNATURE_ABSENT)
     sig_path, signed = found

@@ -14,19 +14,28 @@ import mmap
 import os
 import stat
 import sys
-import zipfile
 from collections.abc import Callable, Iterator
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from aispm.artifacts import formats
 from aispm.artifacts.context import Budget, Ctx, LimitExceeded, Malformed, Outcome, ScanAbort
 from aispm.artifacts.hashing import FileHasher, sha256_file
 from aispm.artifacts.model import DEFAULT_LIMITS, ArtifactScan, Limits
-from aispm.artifacts.sniff import HEAD, compression_of, identify, zip_model_kind
+from aispm.artifacts.sniff import (
+    HEAD,
+    base_name,
+    compression_of,
+    identify,
+    path_parts,
+    suffix_of,
+    zip_model_kind,
+)
 from aispm.core.model import Severity
 
 if TYPE_CHECKING:
+    import zipfile
+
     from aispm.artifacts.compressed import DecompressingReader
 
 __all__ = ["identify", "scan_bytes", "scan_file", "scan_tree"]
@@ -51,21 +60,25 @@ def scan_file(
     while it is parsed; a file that cannot be hashed gives the same result as before parsing."""
     shown = display_path or str(path)
     try:
-        if path.is_dir():
-            return formats.scan_saved_model_dir(path, shown, _context(limits, str(path)))
-        size = path.stat().st_size
+        info = path.stat()
+        if stat.S_ISDIR(info.st_mode):
+            return formats.scan_saved_model_dir(path, shown, _context(limits))
     except OSError as exc:
         return _unreadable(shown, exc)
-    ctx = _context(limits, str(path.parent))
+    size = info.st_size
+    ctx = _context(limits)
     out = Outcome()
-    name = PurePosixPath(shown.replace("\\", "/")).name or path.name  # a cache blob goes by its link's name
+    name = base_name(shown.replace("\\", "/")) or path.name  # a cache blob goes by its link's name
     fmt: str | None = None
     if size > 0:
         try:
             with path.open("rb") as fh:
-                fmt = out.format = identify(fh.read(HEAD), name)
+                head = fh.read(HEAD)
+                fmt = out.format = identify(head, name)
                 if fmt is not None and size > limits.max_file_bytes:
                     out.error = f"file of {size:,} bytes is larger than the parsing limit; hashed only"
+                elif fmt is not None and len(head) < HEAD and fmt not in _SEEKING:
+                    _run(fmt, head, name, ctx, out)  # the whole file was read: no need to map it
                 elif fmt is not None:
                     with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
                         _run(fmt, buf, name, ctx, out)
@@ -82,13 +95,19 @@ def scan_file(
     return _result(shown, size, digest, out)
 
 
+_SEEKING = frozenset({"zip", "tar", "7z"})
+"""Formats read through a seekable stream: always memory-mapped, even when small.  The stream
+over a map (:class:`_MmapRaw`) clamps a seek before the start where ``io.BytesIO`` raises, and a
+corrupt archive must give the same error whatever the file's size."""
+
+
 def _unreadable(shown: str, exc: OSError) -> ArtifactScan:
     return ArtifactScan(shown, None, 0, None, error=f"cannot read: {exc.strerror or exc}")
 
 
 def scan_bytes(data: bytes, name: str, *, limits: Limits = DEFAULT_LIMITS) -> ArtifactScan:
     """Scan content already in memory (an archive member, an S3 object)."""
-    ctx = _context(limits, None)
+    ctx = _context(limits)
     found = _scan_member(data, name, ctx)
     if found is not None:
         return found
@@ -160,8 +179,8 @@ def _model_entries(root: Path) -> Iterator[tuple[Path, str, bool]]:
 # -- dispatch -------------------------------------------------------------------------------------
 
 
-def _context(limits: Limits, folder: str | None) -> Ctx:
-    return Ctx(Budget.start(limits), 0, folder, _scan_member)
+def _context(limits: Limits) -> Ctx:
+    return Ctx(Budget.start(limits), 0, _scan_member)
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -215,16 +234,20 @@ def _run(fmt: str, buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
     ) as exc:
         out.error = out.error or f"malformed {fmt}: {type(exc).__name__}: {exc}"
     except Exception as exc:
-        if isinstance(exc, NotImplementedError | RuntimeError | zipfile.BadZipFile) or _is_tar_error(exc):
+        if isinstance(exc, NotImplementedError | RuntimeError) or _is_archive_error(exc):
             out.error = out.error or f"unsupported {fmt}: {type(exc).__name__}: {exc}"
         else:  # a scanner bug must not stop the scan of other files
             out.error = out.error or f"internal error scanning {fmt}: {type(exc).__name__}: {exc}"
 
 
-def _is_tar_error(exc: Exception) -> bool:
-    """Whether ``exc`` is a ``tarfile.TarError`` (tarfile is imported only to read a tar)."""
+def _is_archive_error(exc: Exception) -> bool:
+    """Whether ``exc`` is a ``zipfile.BadZipFile`` or a ``tarfile.TarError`` (these modules are
+    imported only to read an archive, so an error of theirs means they were)."""
+    zipfile = sys.modules.get("zipfile")
     tarfile = sys.modules.get("tarfile")
-    return tarfile is not None and isinstance(exc, tarfile.TarError)
+    return (zipfile is not None and isinstance(exc, zipfile.BadZipFile)) or (
+        tarfile is not None and isinstance(exc, tarfile.TarError)
+    )
 
 
 def _scan_member(data: bytes, name: str, ctx: Ctx) -> ArtifactScan | None:
@@ -340,6 +363,8 @@ class _Prefixed:
 
 
 def _zip(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
+    import zipfile
+
     from aispm.artifacts.archives import zip_members, zip_read
 
     try:
@@ -393,12 +418,12 @@ def _torch_zip(archive: zipfile.ZipFile, members: list[Any], ctx: Ctx, out: Outc
 
     pickles = 0
     for member in members:
-        base = PurePosixPath(member.name)
-        if base.suffix == ".pkl":
+        suffix = suffix_of(member.name)
+        if suffix == ".pkl":
             pickles += 1
             data = zip_read(archive, member, ctx.budget)
             scan_pickle_bytes(data, ctx.budget, out, depth=ctx.depth, member=member.name)
-        elif "code" in base.parts[:-1] and base.suffix == ".py":
+        elif suffix == ".py" and "code" in path_parts(member.name)[:-1]:
             data = zip_read(archive, member, ctx.budget)
             scan_code(data.decode("utf-8", "replace"), member.name, out)
     out.metadata["pickle_members"] = pickles
@@ -417,14 +442,12 @@ def _tar(buf: Any, name: str, ctx: Ctx, out: Outcome) -> None:
     with archive:
         for member, info in tar_members(archive, ctx.budget, out):
             head = tar_read(archive, info, ctx.budget, cap=HEAD)
-            if identify(head, member.name) is None and PurePosixPath(member.name).name not in (
-                "pickle",
-                "sys_info",
-            ):
+            base = base_name(member.name)
+            if identify(head, member.name) is None and base not in ("pickle", "sys_info"):
                 continue
             data = tar_read(archive, info, ctx.budget)
-            if PurePosixPath(member.name).name in ("pickle", "sys_info", "storages", "tensors"):
-                out.format = "pytorch_tar" if PurePosixPath(member.name).name == "pickle" else out.format
+            if base in ("pickle", "sys_info", "storages", "tensors"):
+                out.format = "pytorch_tar" if base == "pickle" else out.format
                 scan_pickle_bytes(data, ctx.budget, out, depth=ctx.depth, member=member.name)
                 continue
             _member_scan(data, member.name, ctx, out)

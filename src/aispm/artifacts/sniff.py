@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import bz2
-import lzma
 import zlib
 from functools import cache
-from pathlib import PurePosixPath
 from typing import Any
 
 from aispm.data import load_yaml
@@ -19,6 +16,25 @@ HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 NUMPY_MAGIC = b"\x93NUMPY"
 TORCH_LEGACY_MAGIC = bytes.fromhex("80028a0a6cfc9c46f9206aa85019")
 _TEXT_PICKLE_START = frozenset(b"(c]})ILSVNFJKMUXi")
+
+
+def path_parts(path: str) -> list[str]:
+    """The components of a ``/``-separated path, as ``PurePosixPath(path).parts`` has them
+    (without the root): no empty or ``.`` components."""
+    return [part for part in path.split("/") if part and part != "."]
+
+
+def base_name(path: str) -> str:
+    """``PurePosixPath(path).name``: the last component of a ``/``-separated path."""
+    parts = path_parts(path)
+    return parts[-1] if parts else ""
+
+
+def suffix_of(path: str) -> str:
+    """``PurePosixPath(path).suffix``: the last component's extension (``.pkl``) or ``""``."""
+    name = base_name(path)
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
 
 
 @cache
@@ -45,19 +61,27 @@ def compression_of(head: bytes) -> str | None:
 
 
 def decompress_head(head: bytes, kind: str, want: int = 512) -> bytes:
-    """The first decompressed bytes of ``head`` (bounded output; empty when not decodable)."""
+    """The first decompressed bytes of ``head`` (bounded output; empty when not decodable).  The
+    bz2 and lzma modules are imported when a file of theirs is met."""
     try:
         if kind in ("gzip", "zlib"):
             return zlib.decompressobj(wbits=47).decompress(head, want)
         if kind == "bz2":
+            import bz2
+
             return bz2.BZ2Decompressor().decompress(head, want)
         if kind in ("xz", "lzma"):
-            return lzma.LZMADecompressor().decompress(head, want)
+            import lzma
+
+            try:
+                return lzma.LZMADecompressor().decompress(head, want)
+            except lzma.LZMAError:
+                return b""
         if kind == "lz4":
             import lz4.frame
 
             return bytes(lz4.frame.LZ4FrameDecompressor().decompress(head, want))
-    except (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError, RuntimeError):
+    except (zlib.error, OSError, EOFError, ValueError, RuntimeError):
         return b""
     return b""
 
@@ -66,7 +90,7 @@ def is_pickle_head(head: bytes, name: str) -> bool:
     """Protocol 2-5 pickles by their PROTO opcode; text pickles (0/1) only under a pickle name."""
     if len(head) >= 2 and head[0] == 0x80 and 2 <= head[1] <= 5:
         return True
-    suffix = PurePosixPath(name).suffix.lower()
+    suffix = suffix_of(name).lower()
     if (
         suffix not in formats_config()["pickle_text_extensions"]
         or not head
@@ -117,8 +141,7 @@ def identify(head: bytes, name: str) -> str | None:
     ``numpy``, ``zip`` (refined by the scanner into ``pytorch``, ``keras_v3``, ``npz`` ...),
     ``tar``, ``7z``, ``keras_h5``, ``tf_savedmodel``, ``onnx``, ``gguf``, ``safetensors``,
     ``hf_config``, ``compressed`` or None."""
-    base = PurePosixPath(name).name
-    lower = base.lower()
+    lower = base_name(name).lower()
     if head.startswith(ZIP_MAGIC):
         return "zip"
     if head.startswith(SEVENZIP_MAGIC):
