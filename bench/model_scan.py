@@ -71,7 +71,8 @@ def _bin(tool: str, exe: str) -> str:
     return str(PEERS / tool / "bin" / exe)
 
 
-AISPM_JSON = BENCH / "out" / "model_scan_aispm_file.json"
+AISPM_JSON = Path(tempfile.gettempdir()) / f"aispm-bench-file-{os.getpid()}.json"
+"""aispm's report of the file just scanned (one per bench process: two benches may run at once)."""
 
 
 def _aispm_malicious() -> bool:
@@ -255,7 +256,10 @@ def main() -> None:
     files = build(CORPUS, small=args.small)
     compile_aispm()
     shutil.rmtree(AISPM_CACHE, ignore_errors=True)
-    rows = [bench_tool(tool, files) for tool in TOOLS if not args.only or tool.name in args.only]
+    try:
+        rows = [bench_tool(tool, files) for tool in TOOLS if not args.only or tool.name in args.only]
+    finally:
+        AISPM_JSON.unlink(missing_ok=True)
     timed_runs(rows, max(args.repeat, 1))
     RESULT.parent.mkdir(parents=True, exist_ok=True)
     RESULT.write_text(json.dumps({"corpus": str(CORPUS), "results": rows}, indent=2) + "\n")
