@@ -85,17 +85,25 @@ def test_sarif_and_table_outputs(tmp_path: Path) -> None:
     assert code == 0 and "AISPM-SUP-020" in output
 
 
-def test_stored_scans_detect_a_changed_model(tmp_path: Path) -> None:
+def _stored_model(tmp_path: Path) -> tuple[Path, str, Path]:
+    """A safetensors file in a folder, a history database and a report path."""
     model = tmp_path / "repo" / "w.safetensors"
     model.parent.mkdir()
     model.write_bytes(safetensors_bytes())
-    db = str(tmp_path / "h.db")
-    out = tmp_path / "r.json"
+    return model, str(tmp_path / "h.db"), tmp_path / "r.json"
+
+
+def _hash_changed(report: Path) -> list[dict[str, Any]]:
+    return [f for f in _report(report)["findings"] if f["rule_id"] == "AISPM-SUP-026"]
+
+
+def test_stored_scans_detect_a_changed_model(tmp_path: Path) -> None:
+    model, db, out = _stored_model(tmp_path)
     assert run(str(model.parent), "--db", db, "-f", "json", "-o", str(out))[0] == 0
-    assert not [f for f in _report(out)["findings"] if f["rule_id"] == "AISPM-SUP-026"]
+    assert not _hash_changed(out)
     model.write_bytes(safetensors_bytes()[:-1] + b"\x01")
     assert run(str(model.parent), "--db", db, "-f", "json", "-o", str(out))[0] == 0
-    changed = [f for f in _report(out)["findings"] if f["rule_id"] == "AISPM-SUP-026"]
+    changed = _hash_changed(out)
     assert len(changed) == 1 and changed[0]["evidence"]["previous_sha256"] != changed[0]["evidence"]["sha256"]
 
 
@@ -123,18 +131,14 @@ def test_no_hash_gives_the_same_verdicts_without_digests(tmp_path: Path) -> None
 
 
 def test_a_scan_without_hashes_neither_flags_nor_hides_a_changed_model(tmp_path: Path) -> None:
-    model = tmp_path / "repo" / "w.safetensors"
-    model.parent.mkdir()
-    model.write_bytes(safetensors_bytes())
-    db = str(tmp_path / "h.db")
-    out = tmp_path / "r.json"
+    model, db, out = _stored_model(tmp_path)
     assert run(str(model.parent), "--db", db, "-o", str(out))[0] == 0
     first = next(iter(_artifacts(_report(out)).values()))["sha256"]
     model.write_bytes(safetensors_bytes()[:-1] + b"\x01")
     assert run(str(model.parent), "--db", db, "-o", str(out), "--no-hash")[0] == 0
-    assert not [f for f in _report(out)["findings"] if f["rule_id"] == "AISPM-SUP-026"]
+    assert not _hash_changed(out)
     assert run(str(model.parent), "--db", db, "-o", str(out))[0] == 0
-    changed = [f for f in _report(out)["findings"] if f["rule_id"] == "AISPM-SUP-026"]
+    changed = _hash_changed(out)
     assert len(changed) == 1 and changed[0]["evidence"]["previous_sha256"] == first
 
 

@@ -229,10 +229,12 @@ class FileHasher:
                     st = os.stat(key)
                 except (OSError, ValueError):
                     continue  # hashing it in sha256() will say why
+                if st.st_size < THREAD_MIN_BYTES:
+                    continue  # sha256() looks it up in the cache or hashes it, once
                 cached = self.cache.lookup(key, st) if self.cache is not None else None
                 if cached is not None:
                     self._ready[key] = cached
-                elif st.st_size >= THREAD_MIN_BYTES:
+                else:
                     job = self._jobs[key] = _Job(key)
                     self._queue.append(job)
             wanted = max(min(self._workers, len(self._queue)) - self._running, 0)

@@ -12,9 +12,11 @@ import codecs
 import struct
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from aispm.artifacts.context import LimitExceeded, Malformed
+
+_T = TypeVar("_T")
 
 KEEP_BYTES = 64 * 1024 * 1024
 """Byte strings longer than this are skipped (only their first bytes are kept)."""
@@ -206,52 +208,23 @@ def _long(r: OpReader, n: int) -> int:
     return int.from_bytes(r.read(n), "little", signed=True)
 
 
-def _long1(r: OpReader) -> int:
-    return _long(r, _u1(r))
+def _sized(
+    length: Callable[[OpReader], int], body: Callable[[OpReader, int], _T]
+) -> Callable[[OpReader], _T]:
+    """The decoder of an argument of ``length(r)`` bytes read by ``body(r, n)``."""
+    return lambda r: body(r, length(r))
 
 
-def _long4(r: OpReader) -> int:
-    return _long(r, _i4(r))
+def _bytes_as_latin1(r: OpReader, n: int) -> str | Skipped:
+    return _latin1(_bytes(r, n))
 
 
 def _string(r: OpReader) -> str:
     return _quoted(r.line()).decode("latin-1")
 
 
-def _binstring(r: OpReader) -> str | Skipped:
-    return _latin1(_bytes(r, _i4(r)))
-
-
-def _short_binstring(r: OpReader) -> str | Skipped:
-    return _latin1(_bytes(r, _u1(r)))
-
-
 def _unicode_line(r: OpReader) -> str:
     return r.line().decode("raw-unicode-escape", "replace")
-
-
-def _binunicode(r: OpReader) -> str | Skipped:
-    return _text(r, _u4(r))
-
-
-def _short_binunicode(r: OpReader) -> str | Skipped:
-    return _text(r, _u1(r))
-
-
-def _binunicode8(r: OpReader) -> str | Skipped:
-    return _text(r, _u8(r))
-
-
-def _binbytes(r: OpReader) -> bytes | Skipped:
-    return _bytes(r, _u4(r))
-
-
-def _short_binbytes(r: OpReader) -> bytes | Skipped:
-    return _bytes(r, _u1(r))
-
-
-def _binbytes8(r: OpReader) -> bytes | Skipped:
-    return _bytes(r, _u8(r))
 
 
 def _global(r: OpReader) -> tuple[str, str]:
@@ -286,14 +259,16 @@ _OPCODES: dict[bytes, tuple[str, Callable[[OpReader], object] | None]] = {
     b"\x82": ("EXT1", _u1), b"\x83": ("EXT2", _u2), b"\x84": ("EXT4", _u4),
     # numbers
     b"J": ("BININT", _i4), b"I": ("INT", _int_line), b"L": ("LONG", _int_line),
-    b"F": ("FLOAT", _float_line), b"G": ("BINFLOAT", _binfloat), b"\x8a": ("LONG1", _long1),
-    b"\x8b": ("LONG4", _long4),
+    b"F": ("FLOAT", _float_line), b"G": ("BINFLOAT", _binfloat), b"\x8a": ("LONG1", _sized(_u1, _long)),
+    b"\x8b": ("LONG4", _sized(_i4, _long)),
     # strings and bytes
-    b"S": ("STRING", _string), b"T": ("BINSTRING", _binstring), b"U": ("SHORT_BINSTRING", _short_binstring),
-    b"V": ("UNICODE", _unicode_line), b"X": ("BINUNICODE", _binunicode),
-    b"\x8c": ("SHORT_BINUNICODE", _short_binunicode), b"\x8d": ("BINUNICODE8", _binunicode8),
-    b"B": ("BINBYTES", _binbytes), b"C": ("SHORT_BINBYTES", _short_binbytes),
-    b"\x8e": ("BINBYTES8", _binbytes8), b"\x96": ("BYTEARRAY8", _binbytes8),
+    b"S": ("STRING", _string), b"V": ("UNICODE", _unicode_line),
+    b"T": ("BINSTRING", _sized(_i4, _bytes_as_latin1)),
+    b"U": ("SHORT_BINSTRING", _sized(_u1, _bytes_as_latin1)),
+    b"X": ("BINUNICODE", _sized(_u4, _text)), b"\x8c": ("SHORT_BINUNICODE", _sized(_u1, _text)),
+    b"\x8d": ("BINUNICODE8", _sized(_u8, _text)), b"B": ("BINBYTES", _sized(_u4, _bytes)),
+    b"C": ("SHORT_BINBYTES", _sized(_u1, _bytes)), b"\x8e": ("BINBYTES8", _sized(_u8, _bytes)),
+    b"\x96": ("BYTEARRAY8", _sized(_u8, _bytes)),
     # names, persistent ids, memo
     b"c": ("GLOBAL", _global), b"i": ("INST", _global), b"P": ("PERSID", _persid),
     b"g": ("GET", _memo_line), b"p": ("PUT", _memo_line),

@@ -305,14 +305,10 @@ def _first_line(exc: BaseException) -> str:
 # -- signatures ------------------------------------------------------------------------------------
 
 
-def find_signature(model: Path, side_files: SideFiles | None = None) -> tuple[Path, Path] | None:
-    """``(signature file, signed path)``: ``<file>.sig`` signs the file, ``model.sig`` its folder.
-    ``side_files`` remembers each folder's signature for the other files in it."""
-    return _find_signature(model, _kind(model), side_files)
-
-
 def _find_signature(model: Path, kind: str | None, side_files: SideFiles | None) -> tuple[Path, Path] | None:
-    """:func:`find_signature` of ``model``, whose :func:`_kind` is ``kind``."""
+    """``(signature file, signed path)`` of ``model`` (whose :func:`_kind` is ``kind``): ``<file>.sig``
+    signs the file, ``model.sig`` its folder.  ``side_files`` remembers each folder's signature for
+    the other files in it."""
     if kind == "file":
         own = model.with_name(model.name + _config().file_signature_suffix)
         if own.is_file():
@@ -344,11 +340,9 @@ def _folder_signature(folder: Path) -> tuple[Path, Path] | None:
     return None
 
 
-def check_signature(
-    model: Path, trusted_keys: Sequence[Path] = (), side_files: SideFiles | None = None
-) -> Signature:
+def check_signature(model: Path, trusted_keys: Sequence[Path] = ()) -> Signature:
     """Find the signature of ``model`` and verify it against each trusted public key."""
-    return _check_signature(model, _kind(model), trusted_keys, side_files)
+    return _check_signature(model, _kind(model), trusted_keys, None)
 
 
 def _check_signature(

@@ -76,11 +76,6 @@ def run(
         fail(exc)
     if cache is not None:
         cache.save()
-    if no_hash:
-        inventory = _with_properties(
-            inventory,
-            {a.id: {"sha256_skipped": NO_HASH_NOTE} for a in inventory.of_kind(AssetKind.MODEL_ARTIFACT)},
-        )
     if not no_store:
         inventory = _with_previous_hashes(inventory, db)
     findings, rules = evaluate(inventory, rules_policy)
@@ -145,6 +140,8 @@ def collect(
             _add_repository(inventory, root, repo_key)
             items = scan_local(path, root=root, repo_key=repo_key, trusted_keys=trusted_keys, hasher=hasher)
         for item in items:
+            if hasher is not None and not hasher.enabled:
+                item = dataclasses.replace(item, extra=(*item.extra, ("sha256_skipped", NO_HASH_NOTE)))
             inventory.add(artifact_asset(item))
             if item.container_id is not None:
                 inventory.relate(item.container_id, RelationKind.CONTAINS, item.asset_id)
