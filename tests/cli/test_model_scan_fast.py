@@ -267,3 +267,38 @@ def test_no_cache_neither_reads_nor_writes_the_hash_cache(models: Path, tmp_path
     before = store.stat().st_mtime_ns
     subprocess.run([*base, "--no-cache"], env=env, check=True)
     assert store.stat().st_mtime_ns == before
+
+
+def test_no_hash_on_many_files_shares_them_with_a_helper_and_loses_nothing(tmp_path: Path) -> None:
+    """From 16 files on, ``--no-hash`` parses on two processes: the report must list every file
+    with the verdict and exact call a hashing (one-process) scan gives."""
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for number in range(15):
+        text = f"echo aispm-harmless-test-{number}".encode()
+        payload = b"\x80\x02cos\nsystem\nX" + struct.pack("<I", len(text)) + text + b"\x85R."
+        (folder / f"evil{number:02}.pkl").write_bytes(payload)
+        (folder / f"w{number:02}.safetensors").write_bytes(safetensors_bytes())
+    (folder / "broken.pkl").write_bytes(b"\x80\x02cos\nsys")  # truncated: an error, still reported
+    reports = {}
+    for name, extra in (("hashed", []), ("unhashed", ["--no-hash"])):
+        out = tmp_path / f"{name}.json"
+        cmd = [sys.executable, "-m", "aispm", "model", "scan", str(folder), "--no-store", "-o", str(out)]
+        subprocess.run([*cmd, *extra], check=True, capture_output=True)
+        reports[name] = {
+            a["name"]: a["properties"]["scan"]
+            for a in json.loads(out.read_text())["assets"]
+            if a["kind"] == "model_artifact"
+        }
+    assert len(reports["unhashed"]) == 31 and list(reports["unhashed"]) == list(reports["hashed"])
+    for name, scan in reports["unhashed"].items():
+        hashed = reports["hashed"][name]
+        assert (scan["verdict"], scan["issues"], scan["error"]) == (
+            hashed["verdict"],
+            hashed["issues"],
+            hashed["error"],
+        )
+    for number in range(15):
+        issues = reports["unhashed"][f"evil{number:02}.pkl"]["issues"]
+        assert any(f"os.system('echo aispm-harmless-test-{number}')" in i["detail"] for i in issues)
+    assert reports["unhashed"]["broken.pkl"]["error"]

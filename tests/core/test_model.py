@@ -34,6 +34,19 @@ def test_inventory_merges_assets_and_dedupes_edges() -> None:
     assert list(inv.incoming("urn:s", RelationKind.USES)) == []
 
 
+def test_inventory_by_kind_and_provider_sees_merged_assets_in_insertion_order() -> None:
+    inv = Inventory()
+    inv.add(Asset("urn:m1", AssetKind.MODEL, "m1", "aws"))
+    inv.add(Asset("urn:s", AssetKind.SECRET, "k", "openai"))
+    inv.add(Asset("urn:m2", AssetKind.MODEL, "m2", "local"))
+    inv.add(Asset("urn:m1", AssetKind.MODEL, "m1", "aws", properties={"later": True}))
+    assert [a.id for a in inv.of_kind(AssetKind.MODEL)] == ["urn:m1", "urn:m2"]
+    assert next(inv.of_kind(AssetKind.MODEL)).properties == {"later": True}
+    assert [a.id for a in inv.of_kind(AssetKind.SECRET, AssetKind.MODEL)] == ["urn:m1", "urn:s", "urn:m2"]
+    assert [a.id for a in inv.of_provider("aws")] == ["urn:m1"]
+    assert list(inv.of_kind(AssetKind.DATASET)) == list(inv.of_provider("gcp")) == []
+
+
 def test_severity_order_and_parse() -> None:
     assert Severity.CRITICAL.rank > Severity.HIGH.rank > Severity.INFO.rank
     assert Severity.parse(" High ") is Severity.HIGH

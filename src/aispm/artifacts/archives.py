@@ -12,8 +12,7 @@ import stat
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, NamedTuple
 
 from aispm.artifacts.context import Budget, LimitExceeded, Malformed, Outcome
 from aispm.core.model import Severity
@@ -25,8 +24,7 @@ _RATIO_MIN_SIZE = 1024 * 1024
 """Compression ratios are only judged for members at least this large."""
 
 
-@dataclass(frozen=True, slots=True)
-class Member:
+class Member(NamedTuple):
     """A regular file inside a container."""
 
     name: str

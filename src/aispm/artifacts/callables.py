@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import NamedTuple
 
@@ -17,8 +16,7 @@ SAFE = "safe"
 UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True, slots=True)
-class Verdict:
+class Verdict(NamedTuple):
     """How a callable is classified, and with which severity when it is not safe."""
 
     kind: str

@@ -11,8 +11,7 @@ import ast
 import codecs
 import struct
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from aispm.artifacts.context import LimitExceeded, Malformed
 
@@ -30,12 +29,44 @@ class ByteStream(Protocol):
     def read(self, n: int = -1, /) -> bytes: ...
 
 
-@dataclass(frozen=True, slots=True)
-class Skipped:
+class Value:
+    """Base of the pickle machine's values: plain slotted classes rather than dataclasses, because
+    they are made when a scan first meets a pickle and on Python 3.11 each dataclass costs about a
+    millisecond to create (its methods are generated and compiled) — start-up time of every
+    ``aispm model scan``.  ``repr`` shows the fields, like a dataclass's."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"{type(self).__name__}({fields})"
+
+
+class FrozenValue(Value):
+    """A value compared and hashed by its fields; never changed after it is made."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _fields(self) -> tuple[Any, ...]:
+        return tuple(getattr(self, name) for name in self.__slots__)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, FrozenValue) or type(other) is not type(self):
+            return False
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._fields()))
+
+
+class Skipped(FrozenValue):
     """A byte string too long to keep: its length and first bytes."""
 
-    length: int
-    head: bytes
+    __slots__ = ("head", "length")
+
+    def __init__(self, length: int, head: bytes) -> None:
+        self.length = length
+        self.head = head
 
 
 class OpReader:

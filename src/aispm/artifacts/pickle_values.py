@@ -2,68 +2,84 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from aispm.artifacts.pickle_ops import Skipped
+from aispm.artifacts.pickle_ops import FrozenValue, Skipped, Value
 
 RENDER_MAX = 200
 
 
-@dataclass(frozen=True, slots=True)
-class Ref:
+class Ref(FrozenValue):
     """A module, class, function or attribute reached by name (``os.system``)."""
 
-    path: str
+    __slots__ = ("path",)
+
+    def __init__(self, path: str) -> None:
+        self.path = path
 
 
-@dataclass(slots=True, eq=False)
-class Obj:
-    """The result of calling ``func`` (a ``Ref`` or another value) with ``args``."""
+class Obj(Value):
+    """The result of calling ``func`` (a ``Ref`` or another value) with ``args``; ``state`` is
+    set by BUILD."""
 
-    func: Any
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any] | None = None
-    state: Any = None
+    __slots__ = ("args", "func", "kwargs", "state")
+
+    def __init__(self, func: Any, args: tuple[Any, ...], kwargs: dict[str, Any] | None = None) -> None:
+        self.func = func
+        self.args = args
+        self.kwargs = kwargs
+        self.state: Any = None
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Attr:
+class Attr(Value):
     """An attribute of a value that is not a name (``'abc'.join``, ``Path('/x').write_text``)."""
 
-    base: Any
-    name: str
+    __slots__ = ("base", "name")
+
+    def __init__(self, base: Any, name: str) -> None:
+        self.base = base
+        self.name = name
 
 
-@dataclass(frozen=True, slots=True, eq=False)
-class Getter:
+class Getter(Value):
     """``operator.attrgetter`` / ``itemgetter`` / ``methodcaller`` / ``functools.partial``."""
 
-    kind: str
-    target: Any
-    args: tuple[Any, ...] = ()
-    kwargs: dict[str, Any] | None = None
+    __slots__ = ("args", "kind", "kwargs", "target")
+
+    def __init__(
+        self, kind: str, target: Any, args: tuple[Any, ...] = (), kwargs: dict[str, Any] | None = None
+    ) -> None:
+        self.kind = kind
+        self.target = target
+        self.args = args
+        self.kwargs = kwargs
 
 
-@dataclass(frozen=True, slots=True)
-class PersId:
+class PersId(FrozenValue):
     """A persistent id (PyTorch storages): resolved by the loader, never code by itself."""
 
-    value: Any
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
 
 
-@dataclass(frozen=True, slots=True)
-class Opaque:
+class Opaque(FrozenValue):
     """A value the machine cannot know (an extension code, an out-of-band buffer ...)."""
 
-    what: str
+    __slots__ = ("what",)
+
+    def __init__(self, what: str) -> None:
+        self.what = what
 
 
-@dataclass(slots=True, eq=False)
-class PDict:
+class PDict(Value):
     """A dict as an ordered list of pairs (keys need not be hashable here)."""
 
-    items: list[tuple[Any, Any]] = field(default_factory=list)
+    __slots__ = ("items",)
+
+    def __init__(self, items: list[tuple[Any, Any]] | None = None) -> None:
+        self.items = items if items is not None else []
 
     def get(self, key: Any) -> Any:
         for k, v in reversed(self.items):
@@ -72,10 +88,14 @@ class PDict:
         return None
 
 
-@dataclass(slots=True, eq=False)
-class PSet:
-    items: list[Any] = field(default_factory=list)
-    frozen: bool = False
+class PSet(Value):
+    """A set or frozenset as a list of its items."""
+
+    __slots__ = ("frozen", "items")
+
+    def __init__(self, items: list[Any] | None = None, frozen: bool = False) -> None:
+        self.items = items if items is not None else []
+        self.frozen = frozen
 
 
 class _Mark:

@@ -16,10 +16,11 @@ import stat
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from aispm.artifacts import formats
 from aispm.artifacts.context import Budget, Ctx, LimitExceeded, Malformed, Outcome, ScanAbort
+from aispm.artifacts.forked import ordered_map
 from aispm.artifacts.hashing import FileHasher, sha256_file
 from aispm.artifacts.model import DEFAULT_LIMITS, ArtifactScan, Limits
 from aispm.artifacts.sniff import (
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
 __all__ = ["identify", "scan_bytes", "scan_file", "scan_tree"]
 
 Handler = Callable[[Any, str, Ctx, Outcome], None]
+_R = TypeVar("_R")
 
 
 # -- public API -----------------------------------------------------------------------------------
@@ -120,19 +122,46 @@ def scan_tree(
     """Every model file below ``root``: files whose content is not a model format are skipped
     after reading their first bytes; a SavedModel directory is one artifact; symlinks are
     followed only when they resolve inside ``root`` (the Hugging Face cache's snapshots → blobs).
+    See :func:`map_tree` for how the work is done."""
+    return map_tree(root, _scan_only, limits=limits, hasher=hasher)
 
-    The model files are found first, then hashed on worker threads (by ``hasher``, or a private
-    :class:`FileHasher`) while they are parsed one after the other, in the same order."""
+
+def _scan_only(_shown: Path, scan: ArtifactScan) -> ArtifactScan:
+    return scan
+
+
+def map_tree(
+    root: Path,
+    then: Callable[[Path, ArtifactScan], _R],
+    *,
+    limits: Limits = DEFAULT_LIMITS,
+    hasher: FileHasher | None = None,
+) -> Iterator[_R]:
+    """``then(path, scan)`` for every model file below ``root`` (as :func:`scan_tree` finds them),
+    in walk order; ``path`` is the file as found in the tree (a link, not the blob it points to).
+
+    The model files are found first.  When they are hashed, worker threads (of ``hasher``, or of a
+    private :class:`FileHasher`) hash them while they are parsed one after the other.  When
+    ``hasher`` does not hash (``--no-hash``), the files are shared with a forked helper process
+    (:func:`aispm.artifacts.forked.ordered_map`), which also runs ``then``: so ``then`` must only
+    compute its result, not change state it expects to see later."""
     root = root.resolve()
     if root.is_file():
-        yield scan_file(root, limits=limits, hasher=hasher)
+        yield then(root, scan_file(root, limits=limits, hasher=hasher))
         return
     entries = list(_model_entries(root))
     use = hasher if hasher is not None else FileHasher()
+
+    def scan(entry: tuple[Path, str, bool]) -> _R:
+        path, shown, _is_dir = entry
+        return then(Path(shown), scan_file(path, limits=limits, display_path=shown, hasher=use))
+
     try:
+        if not use.enabled:  # parsing only: the files are shared with a second process
+            yield from ordered_map(scan, entries)
+            return
         use.prefetch(path for path, _shown, is_dir in entries if not is_dir)
-        for path, shown, _is_dir in entries:
-            yield scan_file(path, limits=limits, display_path=shown, hasher=use)
+        yield from map(scan, entries)
     finally:
         if hasher is None:
             use.close()

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 from aispm.artifacts.hashing import FileHasher
 from aispm.artifacts.model import DEFAULT_LIMITS, ArtifactScan, Limits
@@ -112,26 +112,20 @@ def scan_local(
     """Scan a file or folder ``target`` inside ``root`` (the repository it belongs to, whose
     ``repo_key`` names it), so ids match those of ``aispm scan`` of that repository.  ``hasher``
     hashes the files (with a hash cache, say); by default each file is hashed without one."""
-    from aispm.artifacts import scan_file, scan_tree
+    from aispm.artifacts.scanner import map_tree, scan_file
 
     if not target.exists():
         raise SourceError(f"{target}: no such file or directory")
     container = urn("code", "repository", repo_key)
     real = _Resolver()
     real_root = root.resolve()
-    if target.is_dir():
-        results: Iterator[ArtifactScan] = scan_tree(target, limits=limits, hasher=hasher)
-    else:
-        shown = _rel(real(target), real_root, target)
-        results = iter([scan_file(target, limits=limits, display_path=shown, hasher=hasher)])
     sides = SideFiles()
-    for scan in results:
+
+    def artifact(local: Path, scan: ArtifactScan) -> ScannedArtifact | None:
         if not is_model_result(scan):
-            continue
-        path = Path(scan.path)
-        local = path if path.is_absolute() else (target / path if target.is_dir() else target)
+            return None
         rel = _rel(real(local), real_root, local)
-        yield ScannedArtifact(
+        return ScannedArtifact(
             scan=scan,
             asset_id=urn("code", "model_artifact", repo_key, rel),
             name=rel,
@@ -140,6 +134,15 @@ def scan_local(
             provenance=read_provenance(local, trusted_keys=trusted_keys, side_files=sides),
             container_id=container,
         )
+
+    if target.is_dir():
+        found: Iterator[ScannedArtifact | None] = map_tree(target, artifact, limits=limits, hasher=hasher)
+    else:
+        shown = _rel(real(target), real_root, target)
+        found = iter([artifact(target, scan_file(target, limits=limits, display_path=shown, hasher=hasher))])
+    for item in found:
+        if item is not None:
+            yield item
 
 
 def _rel(real: Path, real_root: Path, path: Path) -> str:
@@ -169,8 +172,7 @@ class _Resolver:
 # -- S3 -------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class S3Target:
+class S3Target(NamedTuple):
     bucket: str
     prefix: str
 
@@ -201,8 +203,7 @@ def s3_client(profile: str | None = None) -> Any:
         raise SourceError(f"cannot set up AWS access: {exc}") from None
 
 
-@dataclass(frozen=True, slots=True)
-class _Object:
+class _Object(NamedTuple):
     key: str
     size: int
     etag: str

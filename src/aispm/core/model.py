@@ -290,6 +290,9 @@ class Inventory:
 
     def __init__(self) -> None:
         self._assets: dict[str, Asset] = {}
+        self._by_kind: dict[AssetKind, dict[str, Asset]] = {}
+        self._by_provider: dict[str, dict[str, Asset]] = {}
+        """The assets again, by kind and by provider, for rules that each look at a few kinds."""
         self._relationships: dict[tuple[str, str, str], Relationship] = {}
         self._out: dict[str, list[Relationship]] = {}
         self._in: dict[str, list[Relationship]] = {}
@@ -297,12 +300,11 @@ class Inventory:
 
     def add(self, asset: Asset) -> Asset:
         existing = self._assets.get(asset.id)
-        if existing is None:
-            self._assets[asset.id] = asset
-            return asset
-        merged = _merge(existing, asset)
-        self._assets[asset.id] = merged
-        return merged
+        stored = asset if existing is None else _merge(existing, asset)
+        self._assets[stored.id] = stored
+        self._by_kind.setdefault(stored.kind, {})[stored.id] = stored  # a merge keeps kind and provider
+        self._by_provider.setdefault(stored.provider, {})[stored.id] = stored
+        return stored
 
     def relate(self, source: str, kind: RelationKind, target: str, **properties: JSON) -> None:
         self.add_relationship(Relationship(source, kind, target, properties))
@@ -344,7 +346,14 @@ class Inventory:
         return list(self._relationships.values())
 
     def of_kind(self, *kinds: AssetKind) -> Iterator[Asset]:
+        """Assets of these kinds, in the order they were first added."""
+        if len(kinds) == 1:
+            return iter(self._by_kind.get(kinds[0], {}).values())
         return (a for a in self._assets.values() if a.kind in kinds)
+
+    def of_provider(self, provider: str) -> Iterator[Asset]:
+        """Assets of this provider (``aws``, ``local`` ...), in the order they were first added."""
+        return iter(self._by_provider.get(provider, {}).values())
 
     def outgoing(self, asset_id: str, kind: RelationKind | None = None) -> Iterator[Relationship]:
         return (r for r in self._out.get(asset_id, ()) if kind is None or r.kind == kind)

@@ -36,8 +36,8 @@ def aws_reference() -> Mapping[str, Any]:
 def resources(inventory: Inventory, *resource_types: str) -> Iterator[Asset]:
     """AWS assets of the given ``resource_type`` values."""
     wanted = set(resource_types)
-    for asset in inventory.assets:
-        if asset.provider == "aws" and asset.properties.get("resource_type") in wanted:
+    for asset in inventory.of_provider("aws"):
+        if asset.properties.get("resource_type") in wanted:
             yield asset
 
 
