@@ -184,9 +184,9 @@ def test_call_text_shows_the_arguments_as_they_were_at_the_call() -> None:
 
 
 def test_every_decoded_opcode_has_a_handler() -> None:
-    from aispm.artifacts.pickle_ops import _OPCODES
+    from aispm.artifacts.pickle_ops import OPCODES
     from aispm.artifacts.pickle_vm import _DISPATCH
 
-    names = {name for name, _decode in _OPCODES.values()}
+    names = {name for name, _decode in OPCODES.values()}
     assert names - {"STOP"} == set(_DISPATCH)
-    assert len(names) == len(_OPCODES)  # one name per opcode byte
+    assert len(names) == len(OPCODES)  # one name per opcode byte

@@ -1,8 +1,9 @@
 """Decoding of the pickle opcode stream (protocols 0-5) from a bounded reader.
 
-This is a decoder only: it turns bytes into ``(name, argument, offset)`` triples like
-``pickletools.genops`` does, but every declared length is checked against what is left of the
-input before anything is read, and long byte strings are skipped instead of kept in memory.
+This is a decoder only: :data:`OPCODES` gives each opcode byte its name and the decoder of its
+argument (what ``pickletools.genops`` reads), but every declared length is checked against what
+is left of the input before anything is read, and long byte strings are skipped instead of kept
+in memory.  :meth:`aispm.artifacts.pickle_vm.Machine.run` reads the stream with them.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import ast
 import codecs
 import struct
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any, Protocol, TypeVar
 
 from aispm.artifacts.context import LimitExceeded, Malformed
@@ -272,7 +273,7 @@ def _memo_line(r: OpReader) -> int | bool:
     return _decimal(r.line(), "memo index")
 
 
-_OPCODES: dict[bytes, tuple[str, Callable[[OpReader], object] | None]] = {
+OPCODES: dict[bytes, tuple[str, Callable[[OpReader], object] | None]] = {
     # no argument
     b"(": ("MARK", None), b".": ("STOP", None), b"0": ("POP", None), b"1": ("POP_MARK", None),
     b"2": ("DUP", None), b"N": ("NONE", None), b"Q": ("BINPERSID", None), b"R": ("REDUCE", None),
@@ -305,17 +306,3 @@ _OPCODES: dict[bytes, tuple[str, Callable[[OpReader], object] | None]] = {
     b"g": ("GET", _memo_line), b"p": ("PUT", _memo_line),
 }  # fmt: skip
 """Each opcode byte: its name and the decoder of its argument (None: the opcode has none)."""
-
-
-def genops(r: OpReader) -> Iterator[tuple[str, object, int]]:
-    """Opcodes of one pickle, up to and including STOP."""
-    while True:
-        offset = r.offset
-        code = r.read(1)
-        op = _OPCODES.get(code)
-        if op is None:
-            raise Malformed(f"unknown opcode 0x{code.hex()} at offset {r.offset - 1}")
-        name, decode = op
-        yield name, (decode(r) if decode is not None else None), offset
-        if name == "STOP":
-            return

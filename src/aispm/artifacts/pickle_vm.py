@@ -22,7 +22,7 @@ from aispm.artifacts.callables import (
     resolver_kind,
 )
 from aispm.artifacts.context import Budget, LimitExceeded, Malformed
-from aispm.artifacts.pickle_ops import OpReader, Skipped, genops
+from aispm.artifacts.pickle_ops import OPCODES, OpReader, Skipped
 from aispm.artifacts.pickle_values import (
     Attr,
     Getter,
@@ -79,20 +79,29 @@ class Machine:
 
     def run(self) -> Any:
         """Execute until STOP; returns the symbolic result."""
+        reader = self.reader
         limits = self.budget.limits
-        for name, arg, offset in genops(self.reader):
+        max_ops, max_stack = limits.max_pickle_ops, limits.max_stack
+        steps = _STEPS
+        while True:
+            offset = reader.offset
+            code = reader.read(1)
+            step = steps.get(code)
+            if step is None:
+                raise Malformed(f"unknown opcode 0x{code.hex()} at offset {offset}")
+            decode, handler = step
+            arg = decode(reader) if decode is not None else None
             self.ops += 1
             self._offset = offset
             if self.ops & 0x1FFF == 0:
                 self.budget.check_time()
-            if self.ops > limits.max_pickle_ops:
-                raise LimitExceeded(f"more than {limits.max_pickle_ops:,} pickle opcodes")
-            if name == "STOP":
+            if self.ops > max_ops:
+                raise LimitExceeded(f"more than {max_ops:,} pickle opcodes")
+            if handler is None:  # STOP
                 return self._pop()
-            _DISPATCH[name](self, arg)
-            if len(self._stack) + self._saved > limits.max_stack:
-                raise LimitExceeded(f"pickle stack deeper than {limits.max_stack:,} items")
-        raise Malformed("pickle ended without STOP")  # pragma: no cover - genops stops at STOP
+            handler(self, arg)
+            if len(self._stack) + self._saved > max_stack:
+                raise LimitExceeded(f"pickle stack deeper than {max_stack:,} items")
 
     def _emit(self, kind: str, path: str, text: str, payload: bytes | Skipped | None = None) -> None:
         self.events.append(Event(kind, path, text, self._offset, payload))
@@ -504,6 +513,11 @@ _DISPATCH: dict[str, Callable[[Machine, Any], None]] = {
     "READONLY_BUFFER": Machine._op_nothing,
 }
 """What each opcode (but STOP, which ends :meth:`Machine.run`) does to the machine."""
+
+_STEPS: dict[bytes, tuple[Callable[[OpReader], object] | None, Callable[[Machine, Any], None] | None]] = {
+    code: (decode, None if name == "STOP" else _DISPATCH[name]) for code, (name, decode) in OPCODES.items()
+}
+"""Each opcode byte: the decoder of its argument and what it does (None: STOP)."""
 
 
 def _as_tuple(value: Any) -> tuple[Any, ...]:
