@@ -33,9 +33,15 @@ def work(item):
 if mode == "thread":
     stop = threading.Event()
     threading.Thread(target=stop.wait).start()
-out = {"parent": parent}
+out = {"parent": parent, "meanwhile": []}
+
+def meanwhile():
+    out["meanwhile"].append(os.getpid())
+    time.sleep(0.05)  # the helper scans meanwhile
+
 try:
-    out["results"] = list(ordered_map(work, list(range(count))))
+    given = meanwhile if mode == "meanwhile" else None
+    out["results"] = list(ordered_map(work, list(range(count)), meanwhile=given))
 except ValueError as exc:
     out["error"] = str(exc)
 if mode == "thread":
@@ -97,3 +103,15 @@ def test_runs_cover_every_item_once_with_a_bounded_queue() -> None:
         runs = forked._runs(count)
         assert len(runs) <= forked._QUEUE_MAX
         assert [i for run in runs for i in run] == list(range(count))
+
+
+@pytest.mark.parametrize("count", [80, forked.MIN_ITEMS - 1])
+def test_meanwhile_runs_once_here_while_the_helper_works(count: int) -> None:
+    data = _run("meanwhile", count)
+    assert data["meanwhile"] == [data["parent"]]
+    assert [item for item, _ in data["results"]] == list(range(count))
+    helper_items = [item for item, pid in data["results"] if pid != data["parent"]]
+    if count >= forked.MIN_ITEMS and (os.cpu_count() or 1) > 1 and sys.platform == "linux":
+        assert len(helper_items) >= 20  # 50 ms of meanwhile, 2 ms an item: the helper went ahead
+    else:
+        assert helper_items == []

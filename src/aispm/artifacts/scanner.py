@@ -136,6 +136,7 @@ def map_tree(
     *,
     limits: Limits = DEFAULT_LIMITS,
     hasher: FileHasher | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[_R]:
     """``then(path, scan)`` for every model file below ``root`` (as :func:`scan_tree` finds them),
     in walk order; ``path`` is the file as found in the tree (a link, not the blob it points to).
@@ -144,9 +145,12 @@ def map_tree(
     private :class:`FileHasher`) hash them while they are parsed one after the other.  When
     ``hasher`` does not hash (``--no-hash``), the files are shared with a forked helper process
     (:func:`aispm.artifacts.forked.ordered_map`), which also runs ``then``: so ``then`` must only
-    compute its result, not change state it expects to see later."""
+    compute its result, not change state it expects to see later.  ``meanwhile`` is called once,
+    in this process, before the first file is scanned here (with a helper: while it scans)."""
     root = root.resolve()
     if root.is_file():
+        if meanwhile is not None:
+            meanwhile()
         yield then(root, scan_file(root, limits=limits, hasher=hasher))
         return
     entries = list(_model_entries(root))
@@ -158,9 +162,11 @@ def map_tree(
 
     try:
         if not use.enabled:  # parsing only: the files are shared with a second process
-            yield from ordered_map(scan, entries)
+            yield from ordered_map(scan, entries, meanwhile=meanwhile)
             return
         use.prefetch(path for path, _shown, is_dir in entries if not is_dir)
+        if meanwhile is not None:
+            meanwhile()
         yield from map(scan, entries)
     finally:
         if hasher is None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path, PurePosixPath
@@ -108,10 +108,12 @@ def scan_local(
     limits: Limits = DEFAULT_LIMITS,
     trusted_keys: Sequence[Path] = (),
     hasher: FileHasher | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[ScannedArtifact]:
     """Scan a file or folder ``target`` inside ``root`` (the repository it belongs to, whose
     ``repo_key`` names it), so ids match those of ``aispm scan`` of that repository.  ``hasher``
-    hashes the files (with a hash cache, say); by default each file is hashed without one."""
+    hashes the files (with a hash cache, say); by default each file is hashed without one.
+    ``meanwhile`` is called once while the scan runs (see :func:`aispm.artifacts.scanner.map_tree`)."""
     from aispm.artifacts.scanner import map_tree, scan_file
 
     if not target.exists():
@@ -136,8 +138,12 @@ def scan_local(
         )
 
     if target.is_dir():
-        found: Iterator[ScannedArtifact | None] = map_tree(target, artifact, limits=limits, hasher=hasher)
+        found: Iterator[ScannedArtifact | None] = map_tree(
+            target, artifact, limits=limits, hasher=hasher, meanwhile=meanwhile
+        )
     else:
+        if meanwhile is not None:
+            meanwhile()
         shown = _rel(real(target), real_root, target)
         found = iter([artifact(target, scan_file(target, limits=limits, display_path=shown, hasher=hasher))])
     for item in found:

@@ -11,7 +11,7 @@ without ``--no-store``, boto3 only for ``s3://`` targets).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -53,7 +53,7 @@ def run(
 ) -> int:
     """Run one ``aispm model scan``; returns the exit status (errors exit through :func:`fail`)."""
     from aispm.artifacts.hashing import FileHasher, HashCache
-    from aispm.posture import PolicyError, evaluate, load_policy
+    from aispm.posture import PolicyError, load_policy
 
     threshold = parse_threshold(fail_on)
     started = _now()
@@ -71,6 +71,7 @@ def run(
                 max_object_bytes=max_object_size,
                 all_objects=all_objects,
                 hasher=hasher,
+                meanwhile=_load_rules,
             )
     except Exception as exc:
         fail(exc)
@@ -78,6 +79,8 @@ def run(
         cache.save()
     if not no_store:
         inventory = _with_previous_hashes(inventory, db)
+    from aispm.posture import evaluate
+
     findings, rules = evaluate(inventory, rules_policy)
     result = ScanResult(
         target=", ".join(targets),
@@ -96,6 +99,15 @@ def run(
     return exit_status(result, threshold)
 
 
+def _load_rules() -> None:
+    """Import the rules and read their metadata, for the evaluation after the scan: done while
+    the files are parsed (by a helper process, when there is one)."""
+    from aispm.posture import registry
+
+    registry.checks()
+    registry.metadata()
+
+
 def collect(
     targets: Sequence[str],
     *,
@@ -104,10 +116,13 @@ def collect(
     max_object_bytes: int = DEFAULT_MAX_OBJECT_BYTES,
     all_objects: bool = False,
     hasher: FileHasher | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Inventory:
     """Scan every target into one inventory of ``model_artifact`` assets (and the repositories
     that hold local ones).  A target that cannot be read at all raises ``SourceError``.
-    ``hasher`` hashes the files (a hash cache, hashing ahead of the parser, or no hashing)."""
+    ``hasher`` hashes the files (a hash cache, hashing ahead of the parser, or no hashing);
+    ``meanwhile`` is called once while the first local folder is scanned (see
+    :func:`aispm.artifacts.scanner.map_tree`), else before the first target."""
     from aispm.artifacts.sources import (
         ScannedArtifact,
         artifact_asset,
@@ -124,6 +139,8 @@ def collect(
         s3 = parse_s3_url(target)
         items: Iterator[ScannedArtifact]
         if s3 is not None:
+            if meanwhile is not None:
+                meanwhile()
             client = client if client is not None else s3_client(profile)
             items = scan_s3(
                 s3,
@@ -138,7 +155,15 @@ def collect(
             root = repository_root(path)
             repo_key = repository_key(root)
             _add_repository(inventory, root, repo_key)
-            items = scan_local(path, root=root, repo_key=repo_key, trusted_keys=trusted_keys, hasher=hasher)
+            items = scan_local(
+                path,
+                root=root,
+                repo_key=repo_key,
+                trusted_keys=trusted_keys,
+                hasher=hasher,
+                meanwhile=meanwhile,
+            )
+        meanwhile = None  # called once, for the first target
         for item in items:
             if hasher is not None and not hasher.enabled:
                 item = dataclasses.replace(item, extra=(*item.extra, ("sha256_skipped", NO_HASH_NOTE)))
