@@ -2,7 +2,9 @@
 
 Every tool runs on the same corpus (``bench/model_corpus.py``): per file, for its verdict
 (malicious = the tool flags the file), then over the whole corpus folder for wall time, ``--repeat``
-times (3 by default) alternating between the tools, and the median is reported (fickling has no
+times (3 by default) alternating between the tools, in a new shuffled order each round (so no run
+always follows the same other one: a first run that writes its cache, or the hash floor that uses
+both cores, would otherwise always slow the run after it), and the median is reported (fickling has no
 folder mode: its time is the sum of its per-file runs).  aispm's folder runs are timed four ways,
 reported separately: ``--no-cache`` (every file hashed; the cold figure), with its hash cache
 filled by an earlier run over the unchanged files (warm), as a first run with an empty cache
@@ -26,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import statistics
 import subprocess
@@ -202,7 +205,7 @@ class Timed:
 
 
 def timed_runs(rows: list[dict[str, object]], repeat: int) -> None:
-    """Time the folder runs, ``repeat`` rounds alternating between them, and put the median (and
+    """Time the folder runs, ``repeat`` rounds alternating between them (shuffled), and put the median (and
     every run) into ``rows``."""
     timed: list[Timed] = []
     for row in rows:
@@ -222,8 +225,9 @@ def timed_runs(rows: list[dict[str, object]], repeat: int) -> None:
         else:
             timed.append(Timed(tool.name, cmd))
     seconds: dict[str, list[float]] = {t.key: [] for t in timed}
+    order = random.Random(0)  # the same orders on every machine
     for _ in range(repeat):
-        for item in timed:
+        for item in order.sample(timed, len(timed)):
             if item.fresh_cache:
                 with tempfile.TemporaryDirectory(prefix="aispm-bench-cache-") as empty:
                     _, wall = _run(item.cmd, _env(Path(empty)))
@@ -238,7 +242,7 @@ def timed_runs(rows: list[dict[str, object]], repeat: int) -> None:
         row[field] = round(statistics.median(runs), 3)
         row[f"{field}_runs"] = runs
         if not variant:
-            row["wall_mode"] = f"one run over the folder, median of {repeat} (alternating)"
+            row["wall_mode"] = f"one run over the folder, median of {repeat} (alternating, shuffled)"
             if tool == "aispm":
                 row["wall_mode"] += "; --no-cache (every file hashed)"
 

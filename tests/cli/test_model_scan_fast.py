@@ -3,6 +3,7 @@ command (same call, same output, same exit status) or leaves the command line to
 
 from __future__ import annotations
 
+import hashlib
 import inspect
 import json
 import os
@@ -269,36 +270,44 @@ def test_no_cache_neither_reads_nor_writes_the_hash_cache(models: Path, tmp_path
     assert store.stat().st_mtime_ns == before
 
 
-def test_no_hash_on_many_files_shares_them_with_a_helper_and_loses_nothing(tmp_path: Path) -> None:
-    """From 16 files on, ``--no-hash`` parses on two processes: the report must list every file
-    with the verdict and exact call a hashing (one-process) scan gives."""
+def test_many_files_on_two_processes_give_the_one_process_report(tmp_path: Path) -> None:
+    """From 16 files on, a run with nothing to hash (``--no-hash``, or every digest in the hash
+    cache) parses on two processes: the report must list every file with the verdict, exact call
+    and digest that a one-process run (the first, hashing run) gives, and the cache keeps them all."""
     folder = tmp_path / "many"
     folder.mkdir()
     for number in range(15):
         text = f"echo aispm-harmless-test-{number}".encode()
         payload = b"\x80\x02cos\nsystem\nX" + struct.pack("<I", len(text)) + text + b"\x85R."
         (folder / f"evil{number:02}.pkl").write_bytes(payload)
-        (folder / f"w{number:02}.safetensors").write_bytes(safetensors_bytes())
+        (folder / f"w{number:02}.safetensors").write_bytes(safetensors_bytes() + bytes([number]) * 8)
     (folder / "broken.pkl").write_bytes(b"\x80\x02cos\nsys")  # truncated: an error, still reported
+    env = {**os.environ, "AISPM_CACHE_DIR": str(tmp_path / "cache")}
+    time.sleep(RACY_SECONDS + 0.2)  # files changed moments ago are hashed but never cached
     reports = {}
-    for name, extra in (("hashed", []), ("unhashed", ["--no-hash"])):
+    for name, extra in (("first", []), ("warm", []), ("unhashed", ["--no-hash"])):
         out = tmp_path / f"{name}.json"
         cmd = [sys.executable, "-m", "aispm", "model", "scan", str(folder), "--no-store", "-o", str(out)]
-        subprocess.run([*cmd, *extra], check=True, capture_output=True)
+        subprocess.run([*cmd, *extra], check=True, capture_output=True, env=env)
         reports[name] = {
-            a["name"]: a["properties"]["scan"]
+            a["name"]: a["properties"]
             for a in json.loads(out.read_text())["assets"]
             if a["kind"] == "model_artifact"
         }
-    assert len(reports["unhashed"]) == 31 and list(reports["unhashed"]) == list(reports["hashed"])
-    for name, scan in reports["unhashed"].items():
-        hashed = reports["hashed"][name]
-        assert (scan["verdict"], scan["issues"], scan["error"]) == (
-            hashed["verdict"],
-            hashed["issues"],
-            hashed["error"],
+    first = reports["first"]
+    assert len(first) == 31 and list(reports["warm"]) == list(reports["unhashed"]) == list(first)
+    for name, props in first.items():
+        assert props["sha256"] == hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        assert (
+            reports["warm"][name]["sha256"] == props["sha256"] and reports["unhashed"][name]["sha256"] is None
         )
+        for other in (reports["warm"][name], reports["unhashed"][name]):
+            assert [other["scan"][k] for k in ("verdict", "issues", "error")] == [
+                props["scan"][k] for k in ("verdict", "issues", "error")
+            ]
     for number in range(15):
-        issues = reports["unhashed"][f"evil{number:02}.pkl"]["issues"]
+        issues = reports["unhashed"][f"evil{number:02}.pkl"]["scan"]["issues"]
         assert any(f"os.system('echo aispm-harmless-test-{number}')" in i["detail"] for i in issues)
-    assert reports["unhashed"]["broken.pkl"]["error"]
+    assert first["broken.pkl"]["scan"]["error"]
+    cached = json.loads((tmp_path / "cache" / "model-hashes.json").read_text())["entries"]
+    assert sorted(Path(p).name for p in cached) == sorted(first)

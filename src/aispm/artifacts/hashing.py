@@ -207,6 +207,15 @@ class FileHasher:
         self._running = 0
         """Workers that have not decided to stop (changed under the lock)."""
         self._closed = False
+        self._to_hash = 0
+        """Files given to :meth:`prefetch` whose digest the cache did not have."""
+
+    @property
+    def nothing_to_hash(self) -> bool:
+        """Whether :meth:`sha256` will hash nothing for the files given to :meth:`prefetch`:
+        hashing is off, or the cache had every digest.  Then another process forked from this one
+        may ask for their digests (it gets them from what was looked up, and changes no cache)."""
+        return not self.enabled or self._to_hash == 0
 
     def __enter__(self) -> FileHasher:
         return self
@@ -216,8 +225,8 @@ class FileHasher:
 
     def prefetch(self, paths: Iterable[Path]) -> None:
         """Start hashing ``paths`` in the background, in this order.  Digests the cache has are
-        looked up here, and files under :data:`THREAD_MIN_BYTES` are left to :meth:`sha256`
-        (handing them to a thread costs more than hashing them)."""
+        looked up here, for every file; files under :data:`THREAD_MIN_BYTES` that it does not
+        have are left to :meth:`sha256` (handing them to a thread costs more than hashing them)."""
         if not self.enabled:
             return
         with self._lock:
@@ -229,12 +238,12 @@ class FileHasher:
                     st = os.stat(key)
                 except (OSError, ValueError):
                     continue  # hashing it in sha256() will say why
-                if st.st_size < THREAD_MIN_BYTES:
-                    continue  # sha256() looks it up in the cache or hashes it, once
                 cached = self.cache.lookup(key, st) if self.cache is not None else None
                 if cached is not None:
                     self._ready[key] = cached
-                else:
+                    continue
+                self._to_hash += 1
+                if st.st_size >= THREAD_MIN_BYTES:
                     job = self._jobs[key] = _Job(key)
                     self._queue.append(job)
             wanted = max(min(self._workers, len(self._queue)) - self._running, 0)

@@ -141,9 +141,10 @@ def map_tree(
     """``then(path, scan)`` for every model file below ``root`` (as :func:`scan_tree` finds them),
     in walk order; ``path`` is the file as found in the tree (a link, not the blob it points to).
 
-    The model files are found first.  When they are hashed, worker threads (of ``hasher``, or of a
-    private :class:`FileHasher`) hash them while they are parsed one after the other.  When
-    ``hasher`` does not hash (``--no-hash``), the files are shared with a forked helper process
+    The model files are found first.  Large files whose digest is not cached are hashed by worker
+    threads (of ``hasher``, or of a private :class:`FileHasher`) while the files are parsed one
+    after the other.  When nothing is left to hash (``--no-hash``, or the hash cache had every
+    digest), the files are shared with a forked helper process
     (:func:`aispm.artifacts.forked.ordered_map`), which also runs ``then``: so ``then`` must only
     compute its result, not change state it expects to see later.  ``meanwhile`` is called once,
     in this process, before the first file is scanned here (with a helper: while it scans)."""
@@ -161,10 +162,10 @@ def map_tree(
         return then(Path(shown), scan_file(path, limits=limits, display_path=shown, hasher=use))
 
     try:
-        if not use.enabled:  # parsing only: the files are shared with a second process
+        use.prefetch(path for path, _shown, is_dir in entries if not is_dir)
+        if use.nothing_to_hash:
             yield from ordered_map(scan, entries, meanwhile=meanwhile)
             return
-        use.prefetch(path for path, _shown, is_dir in entries if not is_dir)
         if meanwhile is not None:
             meanwhile()
         yield from map(scan, entries)
