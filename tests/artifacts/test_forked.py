@@ -30,6 +30,10 @@ def work(item):
         raise ValueError(f"bad item {item}")
     return [item, os.getpid()]
 
+if mode == "nofork":
+    def refuse():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+    os.fork = refuse
 if mode == "thread":
     stop = threading.Event()
     threading.Thread(target=stop.wait).start()
@@ -91,8 +95,10 @@ def test_an_error_is_raised_here_as_without_the_helper() -> None:
     assert data["error"] == "bad item 25" and "results" not in data
 
 
-@pytest.mark.parametrize(("mode", "count"), [("normal", forked.MIN_ITEMS - 1), ("thread", 80)])
-def test_few_items_or_running_threads_stay_in_this_process(mode: str, count: int) -> None:
+@pytest.mark.parametrize(
+    ("mode", "count"), [("normal", forked.MIN_ITEMS - 1), ("thread", 80), ("nofork", 80)]
+)
+def test_few_items_running_threads_or_a_refused_fork_stay_in_this_process(mode: str, count: int) -> None:
     data = _run(mode, count)
     assert [item for item, _ in data["results"]] == list(range(count))
     assert _pids(data) == {data["parent"]}

@@ -90,7 +90,7 @@ def _two_processes(
         os.close(write_end)
         write_end = -1
         inbox = _Inbox(results_fd)  # imports pickle once, for both processes
-        pid = os.fork()
+        pid = _fork()
         if pid == 0:  # the helper: take runs until the queue is empty
             _helper(fn, items, runs, read_end, results_fd)
         done: dict[int, Any] = {}
@@ -102,16 +102,27 @@ def _two_processes(
                     done[index] = fn(items[index])
                 done.update(inbox.receive())
         except BaseException:  # leaving (an error of fn, Ctrl-C): the helper's work is not wanted
-            _stop(pid)
+            if pid > 0:
+                _stop(pid)
             raise
-        os.waitpid(pid, 0)  # however it ended, every complete record it wrote is good
-        done.update(inbox.receive())
+        if pid > 0:
+            os.waitpid(pid, 0)  # however it ended, every complete record it wrote is good
+            done.update(inbox.receive())
     finally:
         for fd in (read_end, write_end, results_fd):
             if fd >= 0:
                 os.close(fd)
     for index, item in enumerate(items):
         yield done.pop(index) if index in done else fn(item)  # fn here: the helper did not deliver it
+
+
+def _fork() -> int:
+    """``os.fork()``; -1 when the system refuses (too many processes, no memory): this process
+    then takes every item from the queue itself."""
+    try:
+        return os.fork()
+    except OSError:
+        return -1
 
 
 def _claims(queue: int, runs: list[range]) -> Iterator[range]:
