@@ -46,14 +46,15 @@ def ordered_map(
     fn: Callable[[_T], _R],
     items: Sequence[_T],
     *,
+    share: bool = True,
     min_items: int = MIN_ITEMS,
     meanwhile: Callable[[], object] | None = None,
 ) -> Iterator[_R]:
-    """``fn(item)`` for every item, in order; on two processes when that can help (see the
-    module docstring).  ``meanwhile`` is called once in this process before it maps any item: with
-    a helper, that is while the helper already works (work this process must do anyway, such as
-    importing what comes after the mapping, then costs no time of its own)."""
-    if len(items) < min_items or not _can_fork():
+    """``fn(item)`` for every item, in order; on two processes when ``share`` is set and that can
+    help (see the module docstring).  ``meanwhile`` is called once in this process before it maps
+    any item: with a helper, that is while the helper already works (work this process must do
+    anyway, such as importing what comes after the mapping, then costs no time of its own)."""
+    if not share or len(items) < min_items or not _can_fork():
         if meanwhile is not None:
             meanwhile()
         for item in items:

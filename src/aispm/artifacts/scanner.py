@@ -149,12 +149,7 @@ def map_tree(
     compute its result, not change state it expects to see later.  ``meanwhile`` is called once,
     in this process, before the first file is scanned here (with a helper: while it scans)."""
     root = root.resolve()
-    if root.is_file():
-        if meanwhile is not None:
-            meanwhile()
-        yield then(root, scan_file(root, limits=limits, hasher=hasher))
-        return
-    entries = list(_model_entries(root))
+    entries = [(root, str(root), False)] if root.is_file() else list(_model_entries(root))
     use = hasher if hasher is not None else FileHasher()
 
     def scan(entry: tuple[Path, str, bool]) -> _R:
@@ -163,12 +158,7 @@ def map_tree(
 
     try:
         use.prefetch(path for path, _shown, is_dir in entries if not is_dir)
-        if use.nothing_to_hash:
-            yield from ordered_map(scan, entries, meanwhile=meanwhile)
-            return
-        if meanwhile is not None:
-            meanwhile()
-        yield from map(scan, entries)
+        yield from ordered_map(scan, entries, share=use.nothing_to_hash, meanwhile=meanwhile)
     finally:
         if hasher is None:
             use.close()
